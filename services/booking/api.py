@@ -1,0 +1,94 @@
+"""HTTP boundary of the booking service: parse, authorize, call domain/repository, respond."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Depends
+
+from services.booking import repository
+from services.booking.schemas import SkeletonSessionCreate, SkeletonSessionRead
+from shared import outbox
+from shared.auth import CurrentPrincipal, Principal, require_roles
+from shared.db import Tx
+from shared.errors import NotFound
+from shared.events.booking import ClinicRef, PractitionerRef, Preparation, SessionCompleted
+from shared.service import problem
+
+router = APIRouter(prefix="/v1")
+
+Practitioner = Annotated[Principal, Depends(require_roles("practitioner"))]
+
+
+@router.post(
+    "/skeleton/completed-sessions",
+    status_code=201,
+    tags=["walking skeleton"],
+    summary="Record a completed session and emit SessionCompleted (pipeline walking skeleton)",
+    responses={403: problem("Only practitioners complete sessions")},
+)
+async def record_completed_session(
+    body: SkeletonSessionCreate, tx: Tx, who: Practitioner
+) -> SkeletonSessionRead:
+    now = datetime.now(UTC)
+    session_id = uuid4()
+    await repository.insert_skeleton_session(
+        tx,
+        id=session_id,
+        network_id=who.network_id,
+        patient_id=body.patient_id,
+        clinic_id=body.clinic_id,
+        practitioner_id=body.practitioner_id,
+        areas=body.areas,
+        completed_at=now,
+        completed_by=who.sub,
+    )
+    envelope = await outbox.add(
+        tx,
+        SessionCompleted(
+            network_id=who.network_id,
+            appointment_id=session_id,
+            patient_id=body.patient_id,
+            clinic=ClinicRef(clinic_id=body.clinic_id, name="Clinic", timezone="UTC"),
+            practitioner=PractitionerRef(practitioner_id=body.practitioner_id, name=who.sub),
+            room_id=body.clinic_id,
+            treatment_type_id=session_id,
+            treatment_name="Session",
+            kind="treatment",
+            indication="skin_rejuvenation",
+            areas=body.areas,
+            starts_at=now,
+            ends_at=now,
+            completed_at=now,
+            completed_by=who.sub,
+            preparation=Preparation(disinfection="chlorhexidine", numbing_cream=False),
+        ),
+        source="mesocare/booking",
+    )
+    return SkeletonSessionRead(
+        id=session_id,
+        patient_id=body.patient_id,
+        clinic_id=body.clinic_id,
+        practitioner_id=body.practitioner_id,
+        areas=body.areas,
+        completed_at=now,
+        completed_by=who.sub,
+        event_id=envelope.id,
+    )
+
+
+@router.get(
+    "/skeleton/completed-sessions/{session_id}",
+    tags=["walking skeleton"],
+    summary="A completed session of the caller's network",
+    responses={404: problem("No such session in your network")},
+)
+async def get_completed_session(
+    session_id: UUID, tx: Tx, who: CurrentPrincipal
+) -> SkeletonSessionRead:
+    row = await repository.get_skeleton_session(tx, network_id=who.network_id, id=session_id)
+    if row is None:
+        raise NotFound(f"No completed session {session_id} in your network.")
+    return SkeletonSessionRead(**{k: v for k, v in row.items() if k != "network_id"})

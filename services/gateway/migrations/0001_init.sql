@@ -1,0 +1,3 @@
+-- The gateway service's own schema starts here; the platform tables (outbox, inbox,
+-- idempotency_keys) come from shared/migrations.
+SELECT 1;

@@ -1,0 +1,14 @@
+"""`python -m services.records`: HTTP server, outbox relay and consumers in one process."""
+
+from services.records.app import create_app
+from services.records.settings import Settings
+from shared.service import serve
+
+
+def main() -> None:
+    settings = Settings()
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,252 @@
+"""Kafka consumer group per service with an inbox: effects exactly once, offsets after commit.
+
+Each message is handled in one database transaction that also inserts the inbox row
+(`consumer`, `event_id`); a redelivered event finds its row and is skipped. A handler that keeps
+failing (or a message that cannot be read) goes to `<topic>.dlq` with the error, and the consumer
+moves on. Offsets are committed only after the transaction (or the DLQ write) is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from shared import telemetry
+from shared.db import Transaction
+from shared.events.base import Envelope, Event, MalformedMessage, parse_event, read_envelope
+from shared.kafka import new_producer
+from shared.settings import PlatformSettings
+
+log = logging.getLogger("mesocare.consumer")
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What a handler gets besides the event: its envelope (id, time, source, trace)."""
+
+    envelope: Envelope
+    partition: int
+    offset: int
+
+
+Handler = Callable[[Transaction, Any, Delivery], Awaitable[None]]
+Registry = Mapping[type[Event], Handler]
+
+
+class Consumer:
+    """Consumes the topics of the events in `handlers` as consumer group `group`."""
+
+    def __init__(
+        self,
+        *,
+        pool: asyncpg.Pool,
+        platform: PlatformSettings,
+        group: str,
+        handlers: Registry,
+        max_attempts: int = 3,
+        retry_backoff: float = 0.2,
+    ) -> None:
+        self.pool = pool
+        self.platform = platform
+        self.group = group
+        self.handlers = {event_type.type: h for event_type, h in handlers.items()}
+        self.topics = sorted({event_type.topic for event_type in handlers})
+        self.max_attempts = max_attempts
+        self.retry_backoff = retry_backoff
+        self._consumer: AIOKafkaConsumer | None = None
+        self._stopping = False
+        self.handled = 0
+        self.dead_lettered = 0
+        self.assigned = False
+        m = telemetry.meter()
+        self._duration = m.create_histogram(
+            "consumer_handler_duration_seconds", unit="s", description="Event handler duration"
+        )
+        self._outcomes = m.create_counter(
+            "consumer_events", description="Events consumed, by outcome"
+        )
+        self._lag: dict[TopicPartition, int] = {}
+        m.create_observable_gauge(
+            "consumer_lag",
+            callbacks=[self._observe_lag],
+            description="Messages behind the end of each partition",
+        )
+
+    def _observe_lag(self, _options: Any) -> list[Any]:
+        from opentelemetry.metrics import Observation
+
+        return [
+            Observation(lag, {"group": self.group, "topic": tp.topic, "partition": tp.partition})
+            for tp, lag in self._lag.items()
+        ]
+
+    async def run(self) -> None:
+        """Consume until `stop()`; reconnects with backoff when the broker goes away."""
+        if not self.topics:
+            return
+        backoff = 0.5
+        while not self._stopping:
+            try:
+                await self._consume()
+                backoff = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("consumer failed; reconnecting", exc_info=True)
+                await self._close()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _consume(self) -> None:
+        consumer = AIOKafkaConsumer(
+            *self.topics,
+            bootstrap_servers=self.platform.kafka_bootstrap_servers,
+            group_id=self.group,
+            client_id=f"{self.group}-consumer",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=self.platform.kafka_session_timeout_ms,
+            heartbeat_interval_ms=self.platform.kafka_heartbeat_interval_ms,
+            max_poll_records=200,
+        )
+        self._consumer = consumer
+        await consumer.start()
+        self._dlq = new_producer(self.platform, client_id=f"{self.group}-dlq")
+        await self._dlq.start()
+        try:
+            while not self._stopping:
+                batches = await consumer.getmany(timeout_ms=500, max_records=200)
+                self.assigned = bool(consumer.assignment())
+                for tp, records in batches.items():
+                    for record in records:
+                        if self._stopping:
+                            break
+                        await self._handle_record(record)
+                        # Commit after each record's transaction: a crash redelivers at most
+                        # the record in flight, which the inbox then skips.
+                        await consumer.commit({tp: record.offset + 1})
+                    if records:
+                        self._update_lag(consumer, tp, records[-1].offset + 1)
+        finally:
+            await self._close()
+
+    def _update_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, position: int) -> None:
+        end = consumer.highwater(tp)
+        if end is not None:
+            self._lag[tp] = max(0, end - position)
+
+    async def _handle_record(self, record: ConsumerRecord) -> None:
+        started = time.perf_counter()
+        try:
+            envelope = read_envelope(
+                topic=record.topic, key=record.key, value=record.value, headers=record.headers
+            )
+        except MalformedMessage as exc:
+            await self._dead_letter(record, f"malformed message: {exc}")
+            return
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            self._outcomes.add(1, {"group": self.group, "outcome": "ignored"})
+            return  # another consumer's event on a shared topic
+        delivery = Delivery(envelope=envelope, partition=record.partition, offset=record.offset)
+        with telemetry.span_from(
+            envelope.traceparent,
+            f"{record.topic} process",
+            SpanKind.CONSUMER,
+            **{
+                "messaging.system": "kafka",
+                "messaging.destination.name": record.topic,
+                "messaging.consumer.group.name": self.group,
+                "messaging.message.id": str(envelope.id),
+                "cloudevents.event_type": envelope.type,
+            },
+        ) as span:
+            try:
+                event = parse_event(envelope)
+            except MalformedMessage as exc:
+                span.set_status(Status(StatusCode.ERROR, str(exc)))
+                await self._dead_letter(record, f"malformed message: {exc}")
+                return
+            error: Exception | None = None
+            for attempt in range(1, self.max_attempts + 1):
+                try:
+                    outcome = await self._handle_once(handler, event, delivery)
+                    self._outcomes.add(1, {"group": self.group, "outcome": outcome})
+                    self._duration.record(
+                        time.perf_counter() - started, {"group": self.group, "type": envelope.type}
+                    )
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    error = exc
+                    log.warning(
+                        "handler failed",
+                        extra={
+                            "event_type": envelope.type,
+                            "event_id": str(envelope.id),
+                            "attempt": attempt,
+                            "error": repr(exc),
+                        },
+                    )
+                    if attempt < self.max_attempts:
+                        await asyncio.sleep(self.retry_backoff * 2 ** (attempt - 1))
+            span.set_status(Status(StatusCode.ERROR, repr(error)))
+            await self._dead_letter(record, f"handler failed {self.max_attempts} times: {error!r}")
+
+    async def _handle_once(self, handler: Handler, event: Event, delivery: Delivery) -> str:
+        async with self.pool.acquire() as conn, conn.transaction():
+            first = await conn.fetchval(
+                """INSERT INTO inbox (consumer, event_id, topic, type) VALUES ($1, $2, $3, $4)
+                   ON CONFLICT DO NOTHING RETURNING true""",
+                self.group,
+                delivery.envelope.id,
+                delivery.envelope.topic,
+                delivery.envelope.type,
+            )
+            if not first:
+                return "duplicate"
+            await handler(conn, event, delivery)
+        self.handled += 1
+        return "handled"
+
+    async def _dead_letter(self, record: ConsumerRecord, error: str) -> None:
+        headers = [
+            *(record.headers or []),
+            ("dlq_error", error[:2000].encode()),
+            ("dlq_consumer", self.group.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+        ]
+        await self._dlq.send_and_wait(
+            f"{record.topic}.dlq", value=record.value, key=record.key, headers=headers
+        )
+        self.dead_lettered += 1
+        self._outcomes.add(1, {"group": self.group, "outcome": "dead_lettered"})
+        log.error(
+            "event sent to dead-letter topic",
+            extra={"topic": record.topic, "offset": record.offset, "error": error[:500]},
+        )
+
+    async def stop(self) -> None:
+        self._stopping = True
+
+    async def _close(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+        dlq = getattr(self, "_dlq", None)
+        if dlq is not None:
+            self._dlq = None
+            with contextlib.suppress(Exception):
+                await dlq.stop()

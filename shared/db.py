@@ -1,0 +1,143 @@
+"""asyncpg pool, forward-only migrations under an advisory lock, and the transaction dependency.
+
+Migrations are plain SQL files named `NNNN_name.sql`. The platform's own tables (outbox, inbox,
+idempotency keys) come from `shared/migrations` and are applied before the service's files; each
+applied file is recorded with its checksum, and a file changed after it was applied stops the
+start (forward-only: write a new file instead). A small runner is used rather than a migration
+library because the well-kept ones (yoyo, alembic) drive synchronous drivers, and this one is a
+page long on the asyncpg connection the service already has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import Depends, Request
+
+log = logging.getLogger("mesocare.db")
+
+PLATFORM_MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK_ID = 0x6D65736F  # "meso": one lock per database, taken by whichever replica starts
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for typename in ("json", "jsonb"):
+        await conn.set_type_codec(
+            typename, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30
+    )
+
+
+async def ensure_database(dsn: str) -> None:
+    """Create the database named in `dsn` if the server does not have it yet."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(dsn)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
+    conn = await asyncpg.connect(admin)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another replica won the race
+    finally:
+        await conn.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    source: str
+    version: str
+    path: Path
+
+    @property
+    def sql(self) -> str:
+        return self.path.read_text()
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def discover(source: str, folder: Path) -> list[Migration]:
+    return [Migration(source, p.stem, p) for p in sorted(folder.glob("*.sql"))]
+
+
+class MigrationChanged(RuntimeError):
+    """An applied migration file was edited; migrations are forward-only."""
+
+
+async def migrate(pool: asyncpg.Pool, service_folder: Path, *, service: str) -> list[str]:
+    """Apply pending platform and service migrations in order; returns the versions applied."""
+    pending = discover("platform", PLATFORM_MIGRATIONS) + discover(service, service_folder)
+    applied_now: list[str] = []
+    async with pool.acquire() as conn:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
+        try:
+            await conn.execute(
+                """CREATE TABLE IF NOT EXISTS schema_migrations (
+                       source text NOT NULL, version text NOT NULL, checksum text NOT NULL,
+                       applied_at timestamptz NOT NULL DEFAULT now(),
+                       PRIMARY KEY (source, version))"""
+            )
+            done = {
+                (r["source"], r["version"]): r["checksum"]
+                for r in await conn.fetch("SELECT source, version, checksum FROM schema_migrations")
+            }
+            for m in pending:
+                known = done.get((m.source, m.version))
+                if known is not None:
+                    if known != m.checksum:
+                        raise MigrationChanged(
+                            f"migration {m.source}/{m.version} changed after it was applied"
+                        )
+                    continue
+                async with conn.transaction():
+                    await conn.execute(m.sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (source, version, checksum) "
+                        "VALUES ($1, $2, $3)",
+                        m.source,
+                        m.version,
+                        m.checksum,
+                    )
+                applied_now.append(f"{m.source}/{m.version}")
+                log.info("migration applied", extra={"migration": f"{m.source}/{m.version}"})
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+    return applied_now
+
+
+# A transaction is the asyncpg connection inside `conn.transaction()`; the name says its role.
+Transaction = asyncpg.Connection
+
+
+async def transaction(request: Request) -> AsyncIterator[Transaction]:
+    """One transaction per request: commits when the endpoint returns, rolls back if it raises."""
+    pool: asyncpg.Pool = request.app.state.pool
+    async with pool.acquire() as conn, conn.transaction():
+        yield conn
+
+
+# scope="function": the commit happens before the response is sent, so a failed commit is
+# reported to the client instead of being hidden behind a 2xx that was already on the wire.
+Tx = Annotated[Transaction, Depends(transaction, scope="function")]
+
+
+def record_to_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
+    return dict(record) if record is not None else None

@@ -1,0 +1,223 @@
+"""What every service has in common: app factory, lifespan (pool, migrations, relay, consumer),
+probes, metrics, request ids and the problem handlers. Each service's `app.py` calls `build_app`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from shared import telemetry
+from shared.auth import TokenVerifier
+from shared.consumer import Consumer, Registry
+from shared.db import create_pool, ensure_database, migrate
+from shared.errors import PROBLEM_JSON, install_problem_handlers
+from shared.kafka import broker_reachable
+from shared.outbox import Relay
+from shared.settings import ServiceSettings
+
+log = logging.getLogger("mesocare.service")
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "required": ["type", "title", "status"],
+}
+
+
+def problem(description: str) -> dict[str, Any]:
+    """An OpenAPI response entry for a problem+json answer."""
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+
+
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: problem("Malformed JSON body"),
+    401: problem("Missing, invalid or expired bearer token"),
+    422: problem("The request is not valid; `errors` names the fields"),
+}
+
+
+@dataclass
+class ServiceSpec:
+    settings: ServiceSettings
+    title: str
+    description: str
+    migrations: Path
+    routers: Sequence[APIRouter] = ()
+    handlers: Registry = field(default_factory=dict)
+    version: str = "1.0.0"
+
+
+class Readiness:
+    """Database and broker reachability, checked at most every `ttl` seconds."""
+
+    def __init__(self, pool: asyncpg.Pool, bootstrap: str, ttl: float = 2.0) -> None:
+        self.pool, self.bootstrap, self.ttl = pool, bootstrap, ttl
+        self._checked_at = 0.0
+        self._state: dict[str, bool] = {"database": False, "broker": False}
+        self._lock = asyncio.Lock()
+
+    async def state(self) -> dict[str, bool]:
+        async with self._lock:
+            if time.monotonic() - self._checked_at > self.ttl:
+                self._state = {
+                    "database": await self._database(),
+                    "broker": await broker_reachable(self.bootstrap),
+                }
+                self._checked_at = time.monotonic()
+            return dict(self._state)
+
+    async def _database(self) -> bool:
+        try:
+            async with asyncio.timeout(2):
+                return await self.pool.fetchval("SELECT true")
+        except Exception:
+            return False
+
+
+def build_app(spec: ServiceSpec) -> FastAPI:
+    settings = spec.settings
+    name = settings.service
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        telemetry.setup(name, settings.platform)
+        dsn = settings.dsn()
+        await ensure_database(dsn)
+        pool = await create_pool(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        await migrate(pool, spec.migrations, service=name)
+        relay = Relay(
+            pool=pool,
+            platform=settings.platform,
+            service=name,
+            poll_seconds=settings.relay_poll_seconds,
+        )
+        consumer = Consumer(
+            pool=pool,
+            platform=settings.platform,
+            group=name,
+            handlers=spec.handlers,
+            max_attempts=settings.consumer_max_attempts,
+        )
+        app.state.pool = pool
+        app.state.settings = settings
+        app.state.verifier = TokenVerifier(settings.platform)
+        app.state.relay = relay
+        app.state.consumer = consumer
+        app.state.readiness = Readiness(pool, settings.platform.kafka_bootstrap_servers)
+        tasks = [
+            asyncio.create_task(relay.run(), name=f"{name}-relay"),
+            asyncio.create_task(consumer.run(), name=f"{name}-consumer"),
+        ]
+        log.info("service started", extra={"port": settings.port})
+        try:
+            yield
+        finally:
+            # Stop taking events, let in-flight handlers finish, flush the relay, then close.
+            await consumer.stop()
+            await relay.stop()
+            _done, pending = await asyncio.wait(tasks, timeout=10)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            await relay.close()
+            await pool.close()
+            log.info("service stopped")
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        lifespan=lifespan,
+        responses=COMMON_RESPONSES,
+    )
+    install_problem_handlers(app)
+    _install_request_id(app)
+    _install_probes(app)
+    for router in spec.routers:
+        app.include_router(router)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    return app
+
+
+def _install_request_id(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def request_id(request: Request, call_next: Any) -> Response:
+        rid = request.headers.get("x-request-id") or str(uuid.uuid4())
+        request.state.request_id = rid
+        token = telemetry.request_id_var.set(rid)
+        try:
+            response: Response = await call_next(request)
+        finally:
+            telemetry.request_id_var.reset(token)
+        response.headers["X-Request-ID"] = rid
+        return response
+
+
+def _install_probes(app: FastAPI) -> None:
+    probes = APIRouter(tags=["operations"])
+
+    @probes.get("/healthz", summary="Liveness: the process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @probes.get(
+        "/readyz",
+        summary="Readiness: database and broker reachable",
+        responses={503: {"description": "Database or broker unreachable"}},
+    )
+    async def readyz(request: Request) -> JSONResponse:
+        state = await request.app.state.readiness.state()
+        ready = all(state.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "unavailable", "checks": state},
+            status_code=200 if ready else 503,
+        )
+
+    @probes.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(probes)
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run one service process: uvicorn handles SIGINT/SIGTERM and then runs the lifespan exit."""
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        lifespan="on",
+    )

@@ -1,0 +1,96 @@
+"""Settings: one platform block shared by every service, plus a per-service block with its prefix.
+
+Built in `__main__`/`create_app` and passed down; nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_JWT_SECRET = "mesocare-development-secret-change-me-0123456789"
+"""The documented development default; refused outside development and test."""
+
+
+class PlatformSettings(BaseSettings):
+    """The block every service shares (no prefix: these are the well-known names)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    env: Literal["development", "test", "production"] = Field(
+        "development", validation_alias="MESOCARE_ENV"
+    )
+    log_level: str = Field("INFO", validation_alias="MESOCARE_LOG_LEVEL")
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/postgres",
+        validation_alias="DATABASE_URL",
+        description="A PostgreSQL server; each service uses its own database on it.",
+    )
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS"
+    )
+    kafka_idempotence: bool = Field(
+        False,
+        validation_alias="KAFKA_IDEMPOTENCE",
+        description="Idempotent producer: on for Apache Kafka, off for tansu (unsupported).",
+    )
+    kafka_session_timeout_ms: int = Field(10_000, validation_alias="KAFKA_SESSION_TIMEOUT_MS")
+    kafka_heartbeat_interval_ms: int = Field(3_000, validation_alias="KAFKA_HEARTBEAT_INTERVAL_MS")
+    otel_traces_exporter: Literal["none", "console", "otlp"] = Field(
+        "none", validation_alias="OTEL_TRACES_EXPORTER"
+    )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+    jwt_secret: str = Field(DEVELOPMENT_JWT_SECRET, validation_alias="MESOCARE_JWT_SECRET")
+    jwt_issuer: str = Field("mesocare", validation_alias="MESOCARE_JWT_ISSUER")
+    jwt_audience: str = Field("mesocare", validation_alias="MESOCARE_JWT_AUDIENCE")
+    jwt_jwks_url: str | None = Field(None, validation_alias="MESOCARE_JWT_JWKS_URL")
+
+    @model_validator(mode="after")
+    def _no_development_secret_in_production(self) -> PlatformSettings:
+        if (
+            self.env == "production"
+            and self.jwt_jwks_url is None
+            and self.jwt_secret == DEVELOPMENT_JWT_SECRET
+        ):
+            raise ValueError(
+                "MESOCARE_JWT_SECRET is the development default; set a real secret "
+                "(or MESOCARE_JWT_JWKS_URL) to run with MESOCARE_ENV=production"
+            )
+        if self.jwt_jwks_url is None and len(self.jwt_secret) < 32:
+            raise ValueError("MESOCARE_JWT_SECRET must be at least 32 characters")
+        return self
+
+
+class ServiceSettings(BaseSettings):
+    """The per-service block; subclasses set `service` and the env prefix (`BOOKING_`, …)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str | None = Field(
+        None, description="This service's own database; default: mesocare_<service> on DATABASE_URL"
+    )
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    relay_poll_seconds: float = 1.0
+    consumer_max_attempts: int = 3
+    platform: PlatformSettings = Field(default_factory=PlatformSettings)
+
+    def dsn(self) -> str:
+        """The connection string of this service's own database."""
+        if self.database_url:
+            return self.database_url
+        return database_on_server(self.platform.database_url, f"mesocare_{self.service}")
+
+
+def database_on_server(server_url: str, database: str) -> str:
+    """The same server URL with another database name (query string kept, e.g. ?host=/socket)."""
+    parts = urlsplit(server_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))

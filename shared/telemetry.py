@@ -1,0 +1,139 @@
+"""OpenTelemetry tracing and metrics, JSON logs carrying trace ids.
+
+Trace context crosses Kafka in the `traceparent` header. With an outbox, the request that causes
+an event and the relay that publishes it run in different contexts, so the `traceparent` is
+captured when the outbox row is written and sent with the message; consumers run their handler
+in a span whose parent is that context.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from opentelemetry import metrics, propagate, trace
+from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SpanExporter,
+)
+from opentelemetry.trace import SpanKind
+
+from shared.settings import PlatformSettings
+
+_configured = False
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def setup(service: str, platform: PlatformSettings) -> None:
+    """Install tracer and meter providers and JSON logging, once per process."""
+    global _configured
+    configure_logging(service, platform.log_level)
+    if _configured:
+        return
+    _configured = True
+    resource = Resource.create({"service.name": f"mesocare-{service}"})
+    provider = TracerProvider(resource=resource)
+    exporter = _span_exporter(platform)
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    # Prometheus reader: OTel instruments are exposed on each service's /metrics.
+    metrics.set_meter_provider(
+        MeterProvider(resource=resource, metric_readers=[PrometheusMetricReader()])
+    )
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+
+    AsyncPGInstrumentor().instrument()
+
+
+def _span_exporter(platform: PlatformSettings) -> SpanExporter | None:
+    if platform.otel_traces_exporter == "console":
+        return ConsoleSpanExporter(out=sys.stderr)
+    if platform.otel_traces_exporter == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        endpoint = platform.otel_exporter_otlp_endpoint
+        return OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces" if endpoint else None)
+    return None
+
+
+def tracer(name: str = "mesocare") -> trace.Tracer:
+    return trace.get_tracer(name)
+
+
+def meter(name: str = "mesocare") -> metrics.Meter:
+    return metrics.get_meter(name)
+
+
+def current_traceparent() -> str | None:
+    """The W3C traceparent of the active span, to be stored with an outbox row."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get("traceparent")
+
+
+def current_trace_id() -> str | None:
+    ctx = trace.get_current_span().get_span_context()
+    return format(ctx.trace_id, "032x") if ctx.is_valid else None
+
+
+@contextmanager
+def span_from(traceparent: str | None, name: str, kind: SpanKind, **attrs: Any) -> Iterator[Any]:
+    """A span whose parent is the context carried in `traceparent` (a new trace if none)."""
+    ctx = propagate.extract({"traceparent": traceparent} if traceparent else {})
+    with tracer().start_as_current_span(name, context=ctx, kind=kind, attributes=attrs) as span:
+        yield span
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the trace and span ids of the active span."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    _skip = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = request_id_var.get()
+        if request_id:
+            entry["request_id"] = request_id
+        ctx = trace.get_current_span().get_span_context()
+        if ctx.is_valid:
+            entry["trace_id"] = format(ctx.trace_id, "032x")
+            entry["span_id"] = format(ctx.span_id, "016x")
+        for key, value in record.__dict__.items():
+            if key not in self._skip and not key.startswith("_"):
+                entry[key] = value if isinstance(value, str | int | float | bool) else str(value)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("aiokafka", "kafka"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

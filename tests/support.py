@@ -1,0 +1,98 @@
+"""Helpers the tests share: settings for the real parts, running services in process, tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
+
+import httpx
+from fastapi import FastAPI
+
+from shared.auth import mint_token
+from shared.settings import PlatformSettings, ServiceSettings
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The real servers a test session runs against."""
+
+    database_url: str
+    kafka_bootstrap: str
+
+    def platform(self, **overrides: Any) -> PlatformSettings:
+        values: dict[str, Any] = {
+            "env": "test",
+            "database_url": self.database_url,
+            "kafka_bootstrap_servers": self.kafka_bootstrap,
+            "kafka_session_timeout_ms": 2000,
+            "kafka_heartbeat_interval_ms": 500,
+        }
+        values.update(overrides)
+        return PlatformSettings(**values)
+
+
+def service_settings(name: str, platform: PlatformSettings, **overrides: Any) -> ServiceSettings:
+    import importlib
+
+    module = importlib.import_module(f"services.{name}.settings")
+    return module.Settings(platform=platform, relay_poll_seconds=0.5, **overrides)
+
+
+@dataclass
+class RunningService:
+    app: FastAPI
+    client: httpx.AsyncClient
+    settings: ServiceSettings
+
+    @property
+    def pool(self) -> Any:
+        return self.app.state.pool
+
+
+@asynccontextmanager
+async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningService]:
+    """The service's real app (pool, migrations, relay, consumer) served in this process."""
+    import importlib
+
+    module = importlib.import_module(f"services.{settings.service}.app")
+    app = module.create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(
+            transport=transport, base_url=f"http://{settings.service}"
+        ) as client:
+            yield RunningService(app, client, settings)
+
+
+def bearer(
+    platform: PlatformSettings,
+    network_id: UUID,
+    *roles: str,
+    sub: str = "tester@example.test",
+    clinic_ids: tuple[UUID, ...] = (),
+) -> dict[str, str]:
+    token = mint_token(
+        platform, sub=sub, network_id=network_id, roles=list(roles), clinic_ids=clinic_ids
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], *, within: float = 20.0, interval: float = 0.1
+) -> T:
+    """Poll `probe` until it returns something truthy; fail with a clear message on timeout."""
+    deadline = time.monotonic() + within
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within}s")
+        await asyncio.sleep(interval)
