@@ -28,8 +28,10 @@ def run() -> int:
         while not stop.wait(1.0):
             crashed = stack.crashed()
             if crashed:
-                print(f"\n{crashed} stopped unexpectedly; see {stack.logs / crashed}.log",
-                      file=sys.stderr)
+                print(
+                    f"\n{crashed} stopped unexpectedly; see {stack.logs / crashed}.log",
+                    file=sys.stderr,
+                )
                 return 1
         return 0
     except StackError as exc:

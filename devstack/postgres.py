@@ -87,7 +87,7 @@ class EmbeddedPostgres:
             self.data_dir.chmod(0o700)
         stop_stale_server(self.data_dir)
         if not (self.data_dir / "PG_VERSION").exists():
-            subprocess.run(
+            initdb = subprocess.run(
                 [
                     str(POSTGRES_BIN_PATH / "initdb"),
                     "-D",
@@ -99,10 +99,13 @@ class EmbeddedPostgres:
                     "--locale=C.UTF-8",
                     "--no-instructions",
                 ],
-                check=True,
                 capture_output=True,
                 **self._run_as(),  # type: ignore[arg-type]
             )
+            if initdb.returncode != 0:
+                raise RuntimeError(
+                    f"initdb failed for {self.data_dir}: {initdb.stderr.decode(errors='replace')}"
+                )
         args = [
             str(POSTGRES_BIN_PATH / "postgres"),
             "-D",

@@ -27,7 +27,7 @@ class MailSink:
     refuse_next: int = 0
     """Answer the next N messages with a temporary failure (451), to exercise retries."""
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_next > 0:
             self.refuse_next -= 1
             return "451 4.3.0 Temporary failure, try again later"

@@ -51,7 +51,8 @@ class StackConfig:
     def from_environment(cls, root: Path) -> StackConfig:
         env = os.environ
         ports = {
-            name: int(env.get(f"{name.upper()}_PORT", default)) for name, default in SERVICES.items()
+            name: int(env.get(f"{name.upper()}_PORT", default))
+            for name, default in SERVICES.items()
         }
         return cls(
             root=root,
@@ -157,9 +158,10 @@ class LocalStack:
                 for name in sorted(pending):
                     proc = self.processes[name]
                     if proc.poll() is not None:
+                        log = self.logs / f"{name}.log"
                         raise StackError(
                             f"{name} exited with {proc.returncode} while starting; "
-                            f"see {self.logs / (name + '.log')}\n{tail(self.logs / (name + '.log'))}"
+                            f"see {log}\n{tail(log)}"
                         )
                     try:
                         if client.get(self.url(name) + "/readyz").status_code == 200:
@@ -167,7 +169,9 @@ class LocalStack:
                     except httpx.HTTPError:
                         pass
                 if pending and time.monotonic() > deadline:
-                    raise StackError(f"not ready after {timeout:.0f}s: {', '.join(sorted(pending))}")
+                    raise StackError(
+                        f"not ready after {timeout:.0f}s: {', '.join(sorted(pending))}"
+                    )
                 if pending:
                     time.sleep(0.2)
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.support import Parts, RunningService, running_service, service_settings
+from tests.support import Parts, RunningService, running_service, server_dir, service_settings
 
 
 def _containers() -> tuple[Parts, list[object]] | None:
@@ -50,7 +50,7 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parts]:
     from devstack.ports import free_port
     from devstack.postgres import EmbeddedPostgres
 
-    root: Path = tmp_path_factory.mktemp("parts")
+    root = server_dir("mesocare-parts-")
     pg = EmbeddedPostgres(root / "pgdata", port=free_port(), durable=False)
     broker = Tansu(port=free_port(), log_path=root / "tansu.log")
     pg.start()
@@ -61,6 +61,7 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parts]:
     finally:
         broker.stop()
         pg.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 async def _create_topics(bootstrap: str) -> None:

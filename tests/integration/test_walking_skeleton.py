@@ -1,38 +1,106 @@
-"""One real event travels the whole way: booking → outbox → relay → Kafka → notifications."""
+"""One real event travels the whole way: booking → outbox → relay → Kafka → notifications.
+
+Against real PostgreSQL and a real Kafka-protocol broker: the event arrives, a redelivery has no
+second effect, one trace id spans the HTTP request and the handler.
+"""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID, uuid4
 
-from tests.support import RunningService, bearer, eventually
+from shared.events.booking import TOPIC as APPOINTMENTS
+from tests.support import Parts, RunningService, bearer, eventually, produce, read_topic
 
 
-async def _completion(notifications: RunningService, appointment_id: UUID) -> list[dict]:
+async def completions(notifications: RunningService, appointment_id: UUID) -> list[dict]:
     rows = await notifications.pool.fetch(
         "SELECT * FROM skeleton_session_completions WHERE appointment_id = $1", appointment_id
     )
     return [dict(r) for r in rows]
 
 
-async def test_session_completed_in_booking_arrives_in_notifications(
-    booking: RunningService, notifications: RunningService
-) -> None:
-    network = uuid4()
-    headers = bearer(booking.settings.platform, network, "practitioner")
+def session_body(**overrides: Any) -> dict[str, Any]:
     body = {
         "patient_id": str(uuid4()),
         "clinic_id": str(uuid4()),
         "practitioner_id": str(uuid4()),
-        "areas": ["scalp"],
+        "areas": ["face"],
     }
+    body.update(overrides)
+    return body
 
+
+async def complete_session(
+    booking: RunningService, network: UUID, headers: dict[str, str] | None = None, **body: Any
+) -> dict[str, Any]:
     response = await booking.client.post(
-        "/v1/skeleton/completed-sessions", json=body, headers=headers
+        "/v1/skeleton/completed-sessions",
+        json=session_body(**body),
+        headers={**bearer(booking.settings.platform, network, "practitioner"), **(headers or {})},
     )
-
     assert response.status_code == 201, response.text
-    session_id = UUID(response.json()["id"])
-    rows = await eventually(lambda: _completion(notifications, session_id))
-    assert len(rows) == 1
-    assert rows[0]["network_id"] == network
-    assert rows[0]["areas"] == ["scalp"]
+    return response.json()
+
+
+class TestSessionCompletedTravelsToNotifications:
+    async def test_it_arrives_with_its_facts(
+        self, booking: RunningService, notifications: RunningService
+    ) -> None:
+        network = uuid4()
+        session = await complete_session(booking, network, areas=["scalp"])
+
+        rows = await eventually(lambda: completions(notifications, UUID(session["id"])))
+
+        assert len(rows) == 1
+        assert rows[0]["network_id"] == network
+        assert rows[0]["areas"] == ["scalp"]
+        assert rows[0]["event_id"] == UUID(session["event_id"])
+
+    async def test_the_row_and_its_event_are_written_together(
+        self, booking: RunningService
+    ) -> None:
+        session = await complete_session(booking, uuid4())
+
+        outbox = await booking.pool.fetchrow(
+            "SELECT type, key FROM outbox WHERE event_id = $1", UUID(session["event_id"])
+        )
+
+        assert outbox["type"] == "mesocare.booking.SessionCompleted.v1"
+        assert outbox["key"] == session["id"]
+
+    async def test_a_duplicate_delivery_has_no_second_effect(
+        self, parts: Parts, booking: RunningService, notifications: RunningService
+    ) -> None:
+        session = await complete_session(booking, uuid4())
+        appointment = UUID(session["id"])
+        await eventually(lambda: completions(notifications, appointment))
+        key = session["id"].encode()
+        records = await read_topic(
+            parts.kafka_bootstrap, APPOINTMENTS, until=lambda recs: any(r.key == key for r in recs)
+        )
+        [original] = [r for r in records if r.key == key]
+
+        # The broker delivers the very same event again (same ce_id), as at-least-once allows.
+        await produce(
+            parts.kafka_bootstrap,
+            APPOINTMENTS,
+            value=original.value,
+            key=original.key,
+            headers=list(original.headers),
+        )
+        marker = await complete_session(booking, uuid4())  # proves the redelivery was consumed
+        await eventually(lambda: completions(notifications, UUID(marker["id"])))
+
+        assert len(await completions(notifications, appointment)) == 1
+
+    async def test_one_trace_spans_the_request_and_the_handler(
+        self, booking: RunningService, notifications: RunningService
+    ) -> None:
+        trace_id = uuid4().hex
+        traceparent = f"00-{trace_id}-{uuid4().hex[:16]}-01"
+
+        session = await complete_session(booking, uuid4(), headers={"traceparent": traceparent})
+
+        [row] = await eventually(lambda: completions(notifications, UUID(session["id"])))
+        assert row["trace_id"] == trace_id

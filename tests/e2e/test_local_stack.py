@@ -1,0 +1,111 @@
+"""The local stack as `make run` starts it: five service processes on real parts.
+
+Starts the services as separate processes (not in-process apps), waits for every /readyz, sends a
+completed session through booking and finds it in notifications, then stops everything and
+checks that no process is left behind.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from uuid import uuid4
+
+import asyncpg
+import httpx
+import psutil
+import pytest
+
+from devstack.ports import free_port
+from devstack.stack import SERVICES, LocalStack, StackConfig
+from shared.settings import PlatformSettings, database_on_server
+from tests.support import Parts, bearer, eventually
+
+
+@pytest.fixture(scope="module")
+def stack(parts: Parts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    config = StackConfig(
+        root=tmp_path_factory.mktemp("stack"),
+        ports={name: free_port() for name in SERVICES},
+        smtp_port=free_port(),
+        # The session's PostgreSQL and broker stand in for the embedded ones `make run` starts;
+        # the stack's own start of those is covered by the devstack tests.
+        database_url=database_on_server(parts.database_url, "postgres"),
+        kafka_bootstrap=parts.kafka_bootstrap,
+        extra_env={
+            "MESOCARE_ENV": "test",
+            "KAFKA_IDEMPOTENCE": "false",
+            **{
+                f"{n.upper()}_DATABASE_URL": database_on_server(parts.database_url, f"stack_{n}")
+                for n in SERVICES
+            },
+        },
+    )
+    local = LocalStack(config)
+    local.start(say=lambda _line: None)
+    try:
+        yield local
+    finally:
+        local.stop()
+
+
+def test_every_service_is_ready_with_its_openapi(stack: LocalStack) -> None:
+    with httpx.Client(timeout=5) as client:
+        for name in SERVICES:
+            assert client.get(f"{stack.url(name)}/readyz").json()["status"] == "ready"
+            spec = client.get(f"{stack.url(name)}/openapi.json").json()
+            assert spec["info"]["title"].lower() == f"mesocare {name}"
+
+
+async def test_a_completed_session_crosses_process_boundaries(
+    stack: LocalStack, parts: Parts
+) -> None:
+    platform = PlatformSettings(env="test")
+    network = uuid4()
+    trace_id = uuid4().hex
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(
+            f"{stack.url('booking')}/v1/skeleton/completed-sessions",
+            json={
+                "patient_id": str(uuid4()),
+                "clinic_id": str(uuid4()),
+                "practitioner_id": str(uuid4()),
+                "areas": ["abdomen"],
+            },
+            headers={
+                **bearer(platform, network, "practitioner"),
+                "traceparent": f"00-{trace_id}-{uuid4().hex[:16]}-01",
+            },
+        )
+    assert response.status_code == 201, response.text
+    session_id = response.json()["id"]
+
+    conn = await asyncpg.connect(database_on_server(parts.database_url, "stack_notifications"))
+    try:
+
+        async def arrived() -> list:
+            return await conn.fetch(
+                "SELECT trace_id FROM skeleton_session_completions WHERE appointment_id = $1",
+                session_id,
+            )
+
+        rows = await eventually(arrived, within=30)
+    finally:
+        await conn.close()
+    assert [r["trace_id"] for r in rows] == [trace_id]
+
+
+def test_stopping_leaves_no_process_behind(stack: LocalStack) -> None:
+    """Runs last in this module: stops the stack the tests above used."""
+    pids = [p.pid for p in stack.processes.values()]
+    assert len(pids) == len(SERVICES) + 1  # the services and the SMTP sink
+
+    stack.stop()
+
+    time.sleep(0.2)
+    alive = [
+        pid
+        for pid in pids
+        if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    ]
+    assert alive == []

@@ -1,0 +1,216 @@
+"""The shared consumer and relay against the real broker: DLQ, malformed messages, broker outage."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from devstack.broker import Tansu
+from devstack.ports import free_port
+from shared.consumer import Consumer, Delivery
+from shared.db import create_pool, ensure_database, migrate
+from shared.events.base import Envelope
+from shared.events.booking import TOPIC as APPOINTMENTS
+from shared.events.booking import SessionCompleted
+from shared.kafka import ensure_topics
+from shared.settings import database_on_server
+from tests.integration.test_walking_skeleton import complete_session, completions
+from tests.support import (
+    Parts,
+    eventually,
+    header,
+    produce,
+    read_topic,
+    running_service,
+    service_settings,
+)
+
+
+@pytest.fixture(scope="module")
+async def inbox_pool(parts: Parts, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+    """A database with only the platform tables, for consumers built by the tests."""
+    dsn = database_on_server(parts.database_url, "mesocare_consumer_tests")
+    await ensure_database(dsn)
+    pool = await create_pool(dsn)
+    await migrate(pool, tmp_path_factory.mktemp("no-service-migrations"), service="tests")
+    yield pool
+    await pool.close()
+
+
+@contextlib.asynccontextmanager
+async def consuming(consumer: Consumer) -> AsyncIterator[Consumer]:
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield consumer
+    finally:
+        await consumer.stop()
+        await asyncio.wait_for(task, 15)
+
+
+class TestAHandlerThatKeepsFailing:
+    async def test_sends_the_event_to_the_dlq_and_later_events_still_flow(
+        self, parts: Parts, inbox_pool: Any, booking: Any
+    ) -> None:
+        network = uuid4()
+        poisoned_patient = uuid4()
+        handled: list[UUID] = []
+
+        async def fragile(tx: Any, event: SessionCompleted, d: Delivery) -> None:
+            if event.network_id != network:
+                return
+            if event.patient_id == poisoned_patient:
+                raise RuntimeError("this patient's sessions always fail")
+            handled.append(event.appointment_id)
+
+        consumer = Consumer(
+            pool=inbox_pool,
+            platform=parts.platform(),
+            group=f"fragile-{uuid4()}",
+            handlers={SessionCompleted: fragile},
+            max_attempts=2,
+            retry_backoff=0.05,
+        )
+        async with consuming(consumer):
+            bad = await complete_session(booking, network, patient_id=str(poisoned_patient))
+            good = await complete_session(booking, network)
+            await eventually(lambda: _async(UUID(good["id"]) in handled))
+
+        dlq = await read_topic(
+            parts.kafka_bootstrap,
+            f"{APPOINTMENTS}.dlq",
+            until=lambda recs: any(header(r, "ce_id") == bad["event_id"] for r in recs),
+        )
+        [dead] = [r for r in dlq if header(r, "ce_id") == bad["event_id"]]
+        assert "this patient's sessions always fail" in header(dead, "dlq_error")
+        assert header(dead, "dlq_consumer") == consumer.group
+        assert UUID(bad["id"]) not in handled
+        # The failed attempts left no inbox row: a replay from the DLQ would be handled.
+        assert not await inbox_pool.fetchval(
+            "SELECT count(*) FROM inbox WHERE event_id = $1", UUID(bad["event_id"])
+        )
+
+
+class TestAMalformedMessage:
+    async def test_goes_to_the_dlq_and_the_consumer_keeps_going(
+        self, parts: Parts, inbox_pool: Any, booking: Any
+    ) -> None:
+        network = uuid4()
+        seen: list[UUID] = []
+
+        async def record(tx: Any, event: SessionCompleted, d: Delivery) -> None:
+            if event.network_id == network:
+                seen.append(event.appointment_id)
+
+        marker = str(uuid4())
+        consumer = Consumer(
+            pool=inbox_pool,
+            platform=parts.platform(),
+            group=f"tolerant-{uuid4()}",
+            handlers={SessionCompleted: record},
+        )
+        async with consuming(consumer):
+            await produce(
+                parts.kafka_bootstrap,
+                APPOINTMENTS,
+                value=b"{not json",
+                key=marker.encode(),
+                headers=[
+                    ("ce_id", marker.encode()),
+                    ("ce_type", b"x"),
+                    ("ce_source", b"test"),
+                    ("ce_specversion", b"1.0"),
+                ],
+            )
+            wrong_shape = Envelope(
+                id=uuid4(),
+                type=SessionCompleted.type,
+                source="test",
+                time=_now(),
+                topic=APPOINTMENTS,
+                key=marker,
+                payload={"network_id": str(network)},
+            )
+            await produce(
+                parts.kafka_bootstrap,
+                APPOINTMENTS,
+                value=wrong_shape.value(),
+                key=marker.encode(),
+                headers=wrong_shape.headers(),
+            )
+            good = await complete_session(booking, network)
+            await eventually(lambda: _async(UUID(good["id"]) in seen))
+
+        dlq = await read_topic(
+            parts.kafka_bootstrap,
+            f"{APPOINTMENTS}.dlq",
+            until=lambda recs: sum(r.key == marker.encode() for r in recs) >= 2,
+        )
+        errors = sorted(header(r, "dlq_error") for r in dlq if r.key == marker.encode())
+        assert errors[0].startswith("malformed message: payload does not match")
+        assert errors[1].startswith("malformed message: value is not JSON")
+
+
+class TestWhenTheBrokerIsDown:
+    async def test_writes_succeed_and_the_event_arrives_after_it_returns(
+        self, parts: Parts, tmp_path: Path
+    ) -> None:
+        port = free_port()
+        broker = Tansu(port=port, log_path=tmp_path / "tansu.log")
+        broker.start()
+        await ensure_topics(broker.bootstrap)
+        platform = parts.platform(kafka_bootstrap_servers=broker.bootstrap)
+        suffix = uuid4().hex[:8]
+        try:
+            async with (
+                running_service(
+                    service_settings(
+                        "booking",
+                        platform,
+                        database_url=database_on_server(parts.database_url, f"outage_b_{suffix}"),
+                    )
+                ) as booking,
+                running_service(
+                    service_settings(
+                        "notifications",
+                        platform,
+                        database_url=database_on_server(parts.database_url, f"outage_n_{suffix}"),
+                    )
+                ) as notifications,
+            ):
+                broker.stop()
+                network = uuid4()
+
+                session = await complete_session(booking, network)
+
+                assert await booking.pool.fetchval(
+                    "SELECT sent_at IS NULL FROM outbox WHERE event_id = $1",
+                    UUID(session["event_id"]),
+                )
+                ready = await booking.client.get("/readyz")
+                assert ready.status_code == 503
+                assert ready.json()["checks"] == {"database": True, "broker": False}
+
+                broker.start()  # same port; memory storage, so topics come back empty
+                await ensure_topics(broker.bootstrap)
+                rows = await eventually(
+                    lambda: completions(notifications, UUID(session["id"])), within=60
+                )
+                assert len(rows) == 1
+        finally:
+            broker.stop()
+
+
+async def _async(value: Any) -> Any:
+    return value
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)

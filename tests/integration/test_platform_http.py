@@ -1,0 +1,157 @@
+"""What every service answers at its boundary: probes, metrics, OpenAPI and problem+json errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import uuid4
+
+import pytest
+
+from shared.auth import mint_token
+from tests.integration.test_walking_skeleton import complete_session, session_body
+from tests.support import RunningService, bearer, eventually
+
+PATH = "/v1/skeleton/completed-sessions"
+
+
+class TestProbes:
+    async def test_healthz_says_alive(self, booking: RunningService) -> None:
+        response = await booking.client.get("/healthz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
+
+    async def test_readyz_checks_database_and_broker(self, booking: RunningService) -> None:
+        response = await booking.client.get("/readyz")
+        assert response.status_code == 200
+        assert response.json() == {
+            "status": "ready",
+            "checks": {"database": True, "broker": True},
+        }
+
+    async def test_metrics_expose_http_and_outbox_figures(self, booking: RunningService) -> None:
+        await complete_session(booking, uuid4())
+
+        async def published() -> str | None:
+            text = (await booking.client.get("/metrics")).text
+            return text if "outbox_published_total{" in text else None
+
+        text = await eventually(published)
+        assert "outbox_backlog{" in text
+        assert "outbox_oldest_unsent_age_seconds{" in text
+        assert "http_server_duration_milliseconds_count{" in text
+
+    async def test_openapi_documents_problem_answers(self, booking: RunningService) -> None:
+        spec = (await booking.client.get("/openapi.json")).json()
+        responses = spec["paths"][PATH]["post"]["responses"]
+        assert {"201", "400", "401", "403", "422"} <= set(responses)
+        assert "application/problem+json" in responses["401"]["content"]
+
+
+class TestAuthentication:
+    async def test_no_token_is_401_problem(self, booking: RunningService) -> None:
+        response = await booking.client.post(PATH, json=session_body())
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert response.json()["type"].endswith("/unauthorized")
+
+    async def test_token_signed_with_another_secret_is_401(self, booking: RunningService) -> None:
+        forged = booking.settings.platform.model_copy(update={"jwt_secret": "x" * 40})
+        response = await booking.client.post(
+            PATH, json=session_body(), headers=bearer(forged, uuid4(), "practitioner")
+        )
+        assert response.status_code == 401
+        assert "not valid" in response.json()["detail"]
+
+    async def test_expired_token_is_401(self, booking: RunningService) -> None:
+        token = mint_token(
+            booking.settings.platform,
+            sub="a",
+            network_id=uuid4(),
+            roles=["practitioner"],
+            ttl=timedelta(seconds=-5),
+        )
+        response = await booking.client.post(
+            PATH, json=session_body(), headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 401
+        assert response.json()["detail"] == "The token has expired."
+
+    async def test_wrong_role_is_403(self, booking: RunningService) -> None:
+        response = await booking.client.post(
+            PATH,
+            json=session_body(),
+            headers=bearer(booking.settings.platform, uuid4(), "receptionist"),
+        )
+        assert response.status_code == 403
+        assert "practitioner" in response.json()["detail"]
+
+
+class TestBadInput:
+    async def test_malformed_json_is_400_problem(self, booking: RunningService) -> None:
+        response = await booking.client.post(
+            PATH,
+            content=b'{"patient_id": ',
+            headers={
+                **bearer(booking.settings.platform, uuid4(), "practitioner"),
+                "content-type": "application/json",
+            },
+        )
+        assert response.status_code == 400
+        assert response.json()["title"] == "Malformed JSON body"
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"patient_id": "not-a-uuid"}, "patient_id"),
+            ({"areas": []}, "areas"),
+            ({"surprise": 1}, "surprise"),
+        ],
+    )
+    async def test_wrong_fields_are_422_naming_them(
+        self, booking: RunningService, change: dict, field: str
+    ) -> None:
+        response = await booking.client.post(
+            PATH,
+            json=session_body(**change),
+            headers=bearer(booking.settings.platform, uuid4(), "practitioner"),
+        )
+        assert response.status_code == 422
+        body = response.json()
+        assert [e["field"] for e in body["errors"]] == [field]
+        # Nothing half-written: no outbox row was added by the refused request.
+
+    async def test_refused_request_writes_nothing(self, booking: RunningService) -> None:
+        before = await booking.pool.fetchval("SELECT count(*) FROM skeleton_sessions")
+        await booking.client.post(
+            PATH,
+            json=session_body(patient_id="nope"),
+            headers=bearer(booking.settings.platform, uuid4(), "practitioner"),
+        )
+        assert await booking.pool.fetchval("SELECT count(*) FROM skeleton_sessions") == before
+
+    async def test_unknown_path_is_404_problem(self, booking: RunningService) -> None:
+        response = await booking.client.get("/v1/nothing-here")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+class TestTenancy:
+    async def test_another_networks_session_is_404(self, booking: RunningService) -> None:
+        mine = await complete_session(booking, uuid4())
+        theirs = bearer(booking.settings.platform, uuid4(), "practitioner")
+
+        response = await booking.client.get(f"{PATH}/{mine['id']}", headers=theirs)
+
+        assert response.status_code == 404
+        assert response.json()["type"].endswith("/not-found")
+
+    async def test_own_session_is_visible(self, booking: RunningService) -> None:
+        network = uuid4()
+        mine = await complete_session(booking, network)
+        response = await booking.client.get(
+            f"{PATH}/{mine['id']}",
+            headers=bearer(booking.settings.platform, network, "receptionist"),
+        )
+        assert response.status_code == 200
+        assert response.json()["id"] == mine["id"]

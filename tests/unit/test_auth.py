@@ -1,0 +1,130 @@
+"""Token verification: HS256 with the configured secret, RS256 through a JWKS URL."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from uuid import uuid4
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from shared.auth import Principal, TokenVerifier, mint_token
+from shared.errors import Unauthorized
+from shared.settings import PlatformSettings
+
+PLATFORM = PlatformSettings(env="test")
+
+
+def test_a_minted_token_verifies_to_its_principal() -> None:
+    network, clinic = uuid4(), uuid4()
+    token = mint_token(
+        PLATFORM,
+        sub="ana@clinic.test",
+        network_id=network,
+        roles=["practitioner"],
+        clinic_ids=[clinic],
+    )
+    assert TokenVerifier(PLATFORM).verify(token) == Principal(
+        sub="ana@clinic.test",
+        network_id=network,
+        roles=frozenset({"practitioner"}),
+        clinic_ids=frozenset({clinic}),
+    )
+
+
+def test_unknown_roles_in_a_token_grant_nothing() -> None:
+    token = mint_token(PLATFORM, sub="x", network_id=uuid4(), roles=["superuser", "receptionist"])
+    assert TokenVerifier(PLATFORM).verify(token).roles == frozenset({"receptionist"})
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [("aud", "someone-else"), ("iss", "https://evil.test"), ("network_id", "not-a-uuid")],
+)
+def test_a_token_with_a_wrong_claim_is_refused(claim: str, value: str) -> None:
+    token = mint_token(
+        PLATFORM, sub="x", network_id=uuid4(), roles=["receptionist"], extra={claim: value}
+    )
+    with pytest.raises(Unauthorized):
+        TokenVerifier(PLATFORM).verify(token)
+
+
+def test_an_unsigned_token_is_refused() -> None:
+    claims = {
+        "sub": "x",
+        "network_id": str(uuid4()),
+        "roles": ["network_admin"],
+        "iss": "mesocare",
+        "aud": "mesocare",
+        "exp": datetime.now(UTC) + timedelta(minutes=5),
+    }
+    token = jwt.encode(claims, key=None, algorithm="none")
+    with pytest.raises(Unauthorized):
+        TokenVerifier(PLATFORM).verify(token)
+
+
+def test_principal_without_clinic_limits_may_act_in_every_clinic() -> None:
+    everywhere = Principal(sub="a", network_id=uuid4(), roles=frozenset({"network_admin"}))
+    one = Principal(sub="b", network_id=uuid4(), roles=frozenset(), clinic_ids=frozenset({uuid4()}))
+    assert everywhere.may_act_in(uuid4())
+    assert not one.may_act_in(uuid4())
+
+
+@pytest.fixture
+def jwks_server() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    body = json.dumps({"keys": [{**public, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json", key
+    server.shutdown()
+
+
+def test_rs256_tokens_verify_against_the_jwks_url(
+    jwks_server: tuple[str, rsa.RSAPrivateKey],
+) -> None:
+    url, key = jwks_server
+    platform = PlatformSettings(env="production", jwt_jwks_url=url)
+    network = uuid4()
+    claims = {
+        "sub": "idp|42",
+        "network_id": str(network),
+        "roles": ["clinic_manager"],
+        "iss": "mesocare",
+        "aud": "mesocare",
+        "exp": datetime.now(UTC) + timedelta(minutes=5),
+    }
+    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+
+    principal = TokenVerifier(platform).verify(token)
+
+    assert principal.network_id == network
+    assert principal.roles == frozenset({"clinic_manager"})
+
+
+def test_with_a_jwks_url_an_hs256_token_is_refused(
+    jwks_server: tuple[str, rsa.RSAPrivateKey],
+) -> None:
+    url, _ = jwks_server
+    platform = PlatformSettings(env="production", jwt_jwks_url=url)
+    token = mint_token(PLATFORM, sub="x", network_id=uuid4(), roles=["network_admin"])
+    with pytest.raises(Unauthorized):
+        TokenVerifier(platform).verify(token)
