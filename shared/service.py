@@ -24,7 +24,7 @@ from shared import telemetry
 from shared.auth import TokenVerifier
 from shared.consumer import Consumer, Registry
 from shared.db import create_pool, ensure_database, migrate
-from shared.errors import PROBLEM_JSON, install_problem_handlers
+from shared.errors import PROBLEM_JSON, Invalid, install_problem_handlers
 from shared.kafka import broker_reachable
 from shared.outbox import Relay
 from shared.settings import ServiceSettings
@@ -191,11 +191,20 @@ def _install_probes(app: FastAPI) -> None:
     @probes.get(
         "/readyz",
         summary="Readiness: database and broker reachable",
-        responses={503: {"description": "Database or broker unreachable"}},
+        description=(
+            "200 when every requested check passes, else 503. `checks` narrows what is "
+            "required (e.g. `?checks=database` for a load balancer: with the broker down, "
+            "writes still succeed into the outbox, so the service can keep taking traffic)."
+        ),
+        responses={503: {"description": "A required check failed"}},
     )
-    async def readyz(request: Request) -> JSONResponse:
+    async def readyz(request: Request, checks: str = "database,broker") -> JSONResponse:
         state = await request.app.state.readiness.state()
-        ready = all(state.values())
+        required = [c.strip() for c in checks.split(",") if c.strip()]
+        unknown = sorted(set(required) - set(state))
+        if unknown:
+            raise Invalid(f"unknown checks: {', '.join(unknown)}", field="checks")
+        ready = all(state[c] for c in required)
         return JSONResponse(
             {"status": "ready" if ready else "unavailable", "checks": state},
             status_code=200 if ready else 503,
