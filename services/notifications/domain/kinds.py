@@ -1,0 +1,256 @@
+"""Message kinds: who each is for, whether it needs marketing consent, what templates may use."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from shared.errors import Invalid
+
+
+class MessageKind(StrEnum):
+    APPOINTMENT_CONFIRMATION = "appointment_confirmation"
+    APPOINTMENT_REMINDER = "appointment_reminder"
+    APPOINTMENT_RESCHEDULED = "appointment_rescheduled"
+    APPOINTMENT_CANCELLED = "appointment_cancelled"
+    AFTERCARE = "aftercare"
+    SIDE_EFFECT_CHECKIN = "side_effect_checkin"
+    NEXT_SESSION_DUE = "next_session_due"
+    MAINTENANCE_REMINDER = "maintenance_reminder"
+    ADVERSE_EVENT_ALERT = "adverse_event_alert"
+    RECALL_NOTICE_PATIENT = "recall_notice_patient"
+    RECALL_NOTICE_PRACTITIONER = "recall_notice_practitioner"
+
+
+class Audience(StrEnum):
+    PATIENT = "patient"
+    STAFF = "staff"
+
+
+class Purpose(StrEnum):
+    """Transactional messages serve care the patient asked for; promotional ones sell more of it."""
+
+    TRANSACTIONAL = "transactional"
+    PROMOTIONAL = "promotional"
+
+
+class UnknownMessageKind(Invalid):
+    type = "unknown-message-kind"
+    title = "Unknown message kind"
+
+
+BRANDING_VARIABLES: Mapping[str, str] = MappingProxyType(
+    {
+        "network_name": "the clinic chain's name",
+        "clinic_name": "the clinic's name",
+        "clinic_phone": "the clinic's phone number",
+        "signature": "the closing lines the network chose (may be several lines)",
+    }
+)
+
+COMMON_VARIABLES: Mapping[str, str] = MappingProxyType(
+    {
+        **BRANDING_VARIABLES,
+        "recipient_name": "how to greet the recipient (patient or staff member)",
+    }
+)
+
+_APPOINTMENT = {
+    "appointment_date": "local date of the appointment, formatted for the locale",
+    "appointment_time": "local start time of the appointment, formatted for the locale",
+    "treatment_name": "the treatment type's name",
+    "practitioner_name": "the practitioner's name",
+    "clinic_address": "the clinic's street address",
+}
+_SIDE_EFFECTS = {
+    "side_effects": "list of {code, text}: the common side effects, from the aftercare plan",
+    "call_the_clinic_if": "list of {code, text}: when to call the clinic, from the aftercare plan",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    """What one message kind is: its audience, purpose, urgency and template variables."""
+
+    kind: MessageKind
+    audience: Audience
+    purpose: Purpose
+    urgent: bool
+    variables: Mapping[str, str]
+    """Kind-specific variables (name -> meaning); the common ones come on top."""
+    optional: frozenset[str] = frozenset()
+    """Variables that may be empty (None, or [] for lists); templates must cope with that."""
+
+    @property
+    def needs_marketing_consent(self) -> bool:
+        return self.purpose is Purpose.PROMOTIONAL
+
+    @property
+    def allowed_variables(self) -> frozenset[str]:
+        return frozenset(COMMON_VARIABLES) | frozenset(self.variables)
+
+
+def _spec(
+    kind: MessageKind,
+    audience: Audience,
+    variables: Mapping[str, str],
+    *,
+    purpose: Purpose = Purpose.TRANSACTIONAL,
+    urgent: bool = False,
+    optional: frozenset[str] = frozenset(),
+) -> KindSpec:
+    return KindSpec(kind, audience, purpose, urgent, MappingProxyType(dict(variables)), optional)
+
+
+_P, _S = Audience.PATIENT, Audience.STAFF
+_K = MessageKind
+
+KIND_SPECS: Mapping[MessageKind, KindSpec] = MappingProxyType(
+    {
+        _K.APPOINTMENT_CONFIRMATION: _spec(
+            _K.APPOINTMENT_CONFIRMATION,
+            _P,
+            {**_APPOINTMENT, "duration_minutes": "booked length of the appointment in minutes"},
+        ),
+        _K.APPOINTMENT_REMINDER: _spec(_K.APPOINTMENT_REMINDER, _P, _APPOINTMENT),
+        _K.APPOINTMENT_RESCHEDULED: _spec(
+            _K.APPOINTMENT_RESCHEDULED,
+            _P,
+            {
+                **_APPOINTMENT,
+                "previous_date": "local date the appointment was moved from",
+                "previous_time": "local time the appointment was moved from",
+            },
+        ),
+        _K.APPOINTMENT_CANCELLED: _spec(
+            _K.APPOINTMENT_CANCELLED,
+            _P,
+            {
+                "appointment_date": _APPOINTMENT["appointment_date"],
+                "appointment_time": _APPOINTMENT["appointment_time"],
+                "treatment_name": _APPOINTMENT["treatment_name"],
+            },
+        ),
+        _K.AFTERCARE: _spec(
+            _K.AFTERCARE,
+            _P,
+            {
+                "session_date": "local date of the completed session",
+                "practitioner_name": "the practitioner who treated the patient",
+                "treated_areas": "list of the treated areas' names, in the patient's language",
+                "sections": "list of {key, title, instructions: [{code, text}]}, from the plan",
+                **_SIDE_EFFECTS,
+            },
+        ),
+        _K.SIDE_EFFECT_CHECKIN: _spec(
+            _K.SIDE_EFFECT_CHECKIN,
+            _P,
+            {
+                "session_date": "local date of the completed session",
+                "treated_areas": "list of the treated areas' names, in the patient's language",
+                **_SIDE_EFFECTS,
+            },
+        ),
+        _K.NEXT_SESSION_DUE: _spec(
+            _K.NEXT_SESSION_DUE,
+            _P,
+            {
+                "due_date": "local date the treatment plan says the next session is due",
+                "treatment_name": "the treatment type's name",
+                "practitioner_name": "the practitioner of the course",
+            },
+        ),
+        # Promotional: it invites a new, separately paid visit after the agreed course has
+        # ended, which consent law treats as direct marketing; next_session_due completes a
+        # course the patient already agreed to and stays transactional.
+        _K.MAINTENANCE_REMINDER: _spec(
+            _K.MAINTENANCE_REMINDER,
+            _P,
+            {
+                "due_date": "local date the maintenance session is due",
+                "treatment_name": "the treatment type's name",
+            },
+            purpose=Purpose.PROMOTIONAL,
+        ),
+        _K.ADVERSE_EVENT_ALERT: _spec(
+            _K.ADVERSE_EVENT_ALERT,
+            _S,
+            {
+                "patient_name": "the patient's name",
+                "patient_reference": "the patient's id or chart number in the console",
+                "adverse_event": "what happened, e.g. 'allergic reaction'",
+                "severity": "the reported severity",
+                "onset": "local date and time the reaction began",
+                "session_date": "local date of the session involved (may be empty)",
+                "lot_numbers": "list of the lot numbers involved (may be empty)",
+                "reported_by": "who reported it",
+                "notes": "the reporter's notes (may be empty)",
+            },
+            urgent=True,
+            optional=frozenset({"session_date", "lot_numbers", "notes"}),
+        ),
+        _K.RECALL_NOTICE_PATIENT: _spec(
+            _K.RECALL_NOTICE_PATIENT,
+            _P,
+            {
+                "session_date": "local date of the session in which the lot was used",
+                "product_name": "the recalled product's name",
+                "lot_number": "the recalled lot number",
+            },
+        ),
+        # Urgent: the practitioner may be about to treat someone else from the same stock.
+        _K.RECALL_NOTICE_PRACTITIONER: _spec(
+            _K.RECALL_NOTICE_PRACTITIONER,
+            _S,
+            {
+                "patient_name": "the exposed patient's name",
+                "patient_reference": "the patient's id or chart number in the console",
+                "session_date": "local date of the session in which the lot was used",
+                "product_name": "the recalled product's name",
+                "lot_number": "the recalled lot number",
+                "recall_reason": "the supplier's reason for the recall",
+            },
+            urgent=True,
+        ),
+    }
+)
+
+
+def kind_spec(kind: MessageKind | str) -> KindSpec:
+    """The spec of a kind; raises UnknownMessageKind for a name that is not one."""
+    return KIND_SPECS[parse_kind(kind)]
+
+
+def parse_kind(value: MessageKind | str) -> MessageKind:
+    try:
+        return MessageKind(value)
+    except ValueError:
+        raise UnknownMessageKind(
+            f"unknown message kind {value!r}; expected one of {', '.join(MessageKind)}",
+            field="kind",
+        ) from None
+
+
+def allowed_variables(kind: MessageKind | str) -> frozenset[str]:
+    """Every variable a template of this kind may use: the common ones plus the kind's own."""
+    return kind_spec(kind).allowed_variables
+
+
+@dataclass(frozen=True, slots=True)
+class Branding:
+    """The network's branding, merged into every message's context."""
+
+    network_name: str
+    clinic_name: str
+    clinic_phone: str
+    signature: str
+
+    def as_context(self) -> dict[str, str]:
+        return {
+            "network_name": self.network_name,
+            "clinic_name": self.clinic_name,
+            "clinic_phone": self.clinic_phone,
+            "signature": self.signature,
+        }

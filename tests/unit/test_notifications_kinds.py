@@ -1,0 +1,64 @@
+"""Each message kind says who it is for, whether it is promotional or urgent, and its variables."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.notifications.domain import (
+    KIND_SPECS,
+    Audience,
+    MessageKind,
+    Purpose,
+    UnknownMessageKind,
+    allowed_variables,
+    kind_spec,
+)
+
+
+class TestKindSpecs:
+    def test_every_kind_has_a_spec(self) -> None:
+        assert set(KIND_SPECS) == set(MessageKind)
+
+    def test_only_the_adverse_event_alert_and_practitioner_recall_go_to_staff(self) -> None:
+        staff = {k for k, s in KIND_SPECS.items() if s.audience is Audience.STAFF}
+        assert staff == {
+            MessageKind.ADVERSE_EVENT_ALERT,
+            MessageKind.RECALL_NOTICE_PRACTITIONER,
+        }
+
+    def test_only_staff_safety_messages_bypass_quiet_hours(self) -> None:
+        urgent = {k for k, s in KIND_SPECS.items() if s.urgent}
+        assert urgent == {MessageKind.ADVERSE_EVENT_ALERT, MessageKind.RECALL_NOTICE_PRACTITIONER}
+
+    def test_only_the_maintenance_reminder_is_promotional(self) -> None:
+        promotional = {k for k, s in KIND_SPECS.items() if s.purpose is Purpose.PROMOTIONAL}
+        assert promotional == {MessageKind.MAINTENANCE_REMINDER}
+        assert kind_spec("maintenance_reminder").needs_marketing_consent
+
+    @pytest.mark.parametrize("kind", list(MessageKind))
+    def test_every_kind_may_use_the_branding_and_the_greeting(self, kind: MessageKind) -> None:
+        assert {
+            "network_name",
+            "clinic_name",
+            "clinic_phone",
+            "signature",
+            "recipient_name",
+        } <= allowed_variables(kind)
+
+    def test_a_kind_may_not_use_another_kinds_variables(self) -> None:
+        assert "lot_number" in allowed_variables("recall_notice_patient")
+        assert "lot_number" not in allowed_variables("aftercare")
+
+    def test_optional_variables_are_variables_of_the_kind(self) -> None:
+        for spec in KIND_SPECS.values():
+            assert spec.optional <= set(spec.variables)
+
+
+class TestUnknownKind:
+    def test_is_a_422_naming_the_kind_field(self) -> None:
+        with pytest.raises(UnknownMessageKind) as caught:
+            kind_spec("birthday_greeting")
+        problem = caught.value.to_problem()
+        assert problem["status"] == 422
+        assert problem["errors"][0]["field"] == "kind"
+        assert "birthday_greeting" in problem["detail"]
