@@ -80,3 +80,15 @@ async def booking(parts: Parts) -> AsyncIterator[RunningService]:
 async def notifications(parts: Parts) -> AsyncIterator[RunningService]:
     async with running_service(service_settings("notifications", parts.platform())) as svc:
         yield svc
+
+
+@pytest.fixture(scope="session")
+async def records(parts: Parts) -> AsyncIterator[RunningService]:
+    async with running_service(service_settings("records", parts.platform())) as svc:
+        yield svc
+
+
+@pytest.fixture(scope="session")
+async def formulary(parts: Parts) -> AsyncIterator[RunningService]:
+    async with running_service(service_settings("formulary", parts.platform())) as svc:
+        yield svc

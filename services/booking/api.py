@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from services.booking import repository
 from services.booking.schemas import SkeletonSessionCreate, SkeletonSessionRead
-from shared import outbox
+from shared import idempotency, outbox
 from shared.auth import CurrentPrincipal, Principal, require_roles
 from shared.db import Tx
 from shared.errors import NotFound
 from shared.events.booking import ClinicRef, PractitionerRef, Preparation, SessionCompleted
+from shared.idempotency import IdempotencyKey
 from shared.service import problem
 
 router = APIRouter(prefix="/v1")
@@ -27,11 +28,29 @@ Practitioner = Annotated[Principal, Depends(require_roles("practitioner"))]
     status_code=201,
     tags=["walking skeleton"],
     summary="Record a completed session and emit SessionCompleted (pipeline walking skeleton)",
-    responses={403: problem("Only practitioners complete sessions")},
+    response_model=SkeletonSessionRead,
+    responses={
+        403: problem("Only practitioners complete sessions"),
+        409: problem("Idempotency-Key reused with a different body"),
+    },
 )
 async def record_completed_session(
-    body: SkeletonSessionCreate, tx: Tx, who: Practitioner
-) -> SkeletonSessionRead:
+    body: SkeletonSessionCreate,
+    tx: Tx,
+    who: Practitioner,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    prior = await idempotency.replay_or_claim(
+        tx,
+        network_id=who.network_id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+    )
+    if prior is not None:
+        return prior
     now = datetime.now(UTC)
     session_id = uuid4()
     await repository.insert_skeleton_session(
@@ -67,7 +86,7 @@ async def record_completed_session(
         ),
         source="mesocare/booking",
     )
-    return SkeletonSessionRead(
+    created = SkeletonSessionRead(
         id=session_id,
         patient_id=body.patient_id,
         clinic_id=body.clinic_id,
@@ -77,6 +96,10 @@ async def record_completed_session(
         completed_by=who.sub,
         event_id=envelope.id,
     )
+    await idempotency.remember(
+        tx, network_id=who.network_id, key=idempotency_key, status_code=201, response=created
+    )
+    return created
 
 
 @router.get(
