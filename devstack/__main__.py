@@ -48,8 +48,7 @@ def banner(stack: LocalStack, seconds: float) -> str:
         "",
         f"MesoCare is up ({seconds:.1f}s).",
         "",
-        f"  Staff console      {stack.url('gateway')}/",
-        f"  Gateway API docs   {stack.url('gateway')}/docs",
+        f"  gateway            {stack.url('gateway')}/docs",
     ]
     for name in ("booking", "records", "formulary", "notifications"):
         lines.append(f"  {name:<18} {stack.url(name)}/docs")
