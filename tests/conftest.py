@@ -19,8 +19,8 @@ from tests.support import Parts, RunningService, running_service, server_dir, se
 
 def _containers() -> tuple[Parts, list[object]] | None:
     try:
-        from testcontainers.kafka import KafkaContainer
-        from testcontainers.postgres import PostgresContainer
+        from testcontainers.community.kafka import KafkaContainer
+        from testcontainers.community.postgres import PostgresContainer
     except ImportError:
         return None
     try:
