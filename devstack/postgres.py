@@ -40,10 +40,12 @@ def _ensure_user() -> pwd.struct_passwd | None:
 
 
 def _open_path_for(path: Path) -> None:
-    """Let another user traverse every parent of `path` (root runs the server as another user)."""
-    for parent in [path, *path.parents]:
+    """Let the server's user reach `path` and the PostgreSQL binaries (root runs the server as
+    another user): traverse rights on every parent folder, read (and run) rights on the binaries."""
+    for parent in [path, *path.parents, *POSTGRES_BIN_PATH.parents]:
         mode = parent.stat().st_mode
-        parent.chmod(mode | stat.S_IXOTH | stat.S_IXGRP)
+        if (mode & (stat.S_IXOTH | stat.S_IXGRP)) != (stat.S_IXOTH | stat.S_IXGRP):
+            parent.chmod(mode | stat.S_IXOTH | stat.S_IXGRP)
     for folder in (
         POSTGRES_BIN_PATH,
         POSTGRES_BIN_PATH.parent / "lib",
