@@ -1,19 +1,15 @@
-"""Typed errors that carry their meaning, rendered as RFC 9457 problem+json in one place."""
+"""Typed errors that carry their meaning (problem type, title, status).
+
+Pure: domain code raises these without importing any web framework; `shared/problems.py`
+renders them as RFC 9457 problem+json.
+"""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_BASE = "https://mesocare.dev/problems/"
 PROBLEM_JSON = "application/problem+json"
-
-log = logging.getLogger("mesocare.errors")
 
 
 class ProblemError(Exception):
@@ -30,7 +26,7 @@ class ProblemError(Exception):
 
     def to_problem(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "type": _type_uri(self.type),
+            "type": type_uri(self.type),
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
@@ -41,7 +37,7 @@ class ProblemError(Exception):
         return body
 
 
-def _type_uri(slug: str) -> str:
+def type_uri(slug: str) -> str:
     return slug if ":" in slug else PROBLEM_BASE + slug
 
 
@@ -94,80 +90,3 @@ class Unavailable(ProblemError):
     type = "dependency-unavailable"
     title = "A service this request depends on is unavailable"
     status = 503
-
-
-def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
-
-
-def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or str(loc[0]) if loc else ""
-
-
-def install_problem_handlers(app: FastAPI) -> None:
-    """Render every error the app can raise as RFC 9457 problem+json."""
-
-    @app.exception_handler(ProblemError)
-    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return problem_response(exc.to_problem(request.url.path), headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        if any(e.get("type") == "json_invalid" for e in errors):
-            return problem_response(
-                {
-                    "type": _type_uri("malformed-json"),
-                    "title": "Malformed JSON body",
-                    "status": 400,
-                    "detail": "The request body is not valid JSON.",
-                    "instance": request.url.path,
-                }
-            )
-        fields = [
-            {"field": _field_path(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
-            for e in errors
-        ]
-        return problem_response(
-            {
-                "type": _type_uri("validation"),
-                "title": "Request is not valid",
-                "status": 422,
-                "detail": "; ".join(f"{f['field']}: {f['message']}" for f in fields),
-                "instance": request.url.path,
-                "errors": fields,
-            }
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
-        return problem_response(
-            {
-                "type": _type_uri(
-                    {404: "not-found", 405: "method-not-allowed"}.get(
-                        exc.status_code, "about:blank"
-                    )
-                ),
-                "title": titles.get(exc.status_code, "HTTP error"),
-                "status": exc.status_code,
-                "detail": str(exc.detail),
-                "instance": request.url.path,
-            },
-            headers=getattr(exc, "headers", None),
-        )
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(
-            {
-                "type": _type_uri("internal"),
-                "title": "Internal error",
-                "status": 500,
-                "detail": "The server could not complete the request; it has been logged.",
-                "instance": request.url.path,
-            }
-        )

@@ -24,9 +24,10 @@ from shared import telemetry
 from shared.auth import TokenVerifier
 from shared.consumer import Consumer, Registry
 from shared.db import create_pool, ensure_database, migrate
-from shared.errors import PROBLEM_JSON, Invalid, install_problem_handlers
+from shared.errors import PROBLEM_JSON, Invalid
 from shared.kafka import broker_reachable
 from shared.outbox import Relay
+from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("mesocare.service")

@@ -1,0 +1,139 @@
+"""The booking service's pure rules: no I/O, no FastAPI, no asyncpg.
+
+- lifecycle   the appointment state machine and which statuses occupy the calendar
+- treatments  kinds, indications, areas, durations, cleaning buffers, the consultation rule
+- hours       clinic wall-clock time ↔ UTC instants, weekly working hours, DST
+- slots       free slots and the check of one requested booking
+- pricing     money and price lookup with experience tiers
+- plans       treatment plans: next session due, progress, cost estimate
+- errors      every error raised here, with its problem `type` slug
+"""
+
+from .errors import (
+    ConsultationRequired,
+    DuplicatePrice,
+    DurationMismatch,
+    EndNotAfterStart,
+    IllegalTransition,
+    InTimeOff,
+    LicenceExpired,
+    OffGrid,
+    OutsideWorkingHours,
+    PractitionerNotQualified,
+    PractitionerTaken,
+    PriceNotSet,
+    RoomTaken,
+    StartInPast,
+)
+from .hours import (
+    WorkingHours,
+    as_utc,
+    check_working_hours,
+    clock_reaches,
+    instants_at,
+    wall_clock,
+)
+from .lifecycle import (
+    ACTIVE_STATUSES,
+    FINAL_STATUSES,
+    TRANSITIONS,
+    Action,
+    Status,
+    allowed_actions,
+    next_status,
+)
+from .plans import (
+    CostEstimate,
+    PlanProgress,
+    TreatmentPlan,
+    estimate_cost,
+    next_session_due,
+    plan_progress,
+)
+from .pricing import ExperienceTier, Money, Price, PriceList
+from .slots import (
+    MAX_WINDOW_DAYS,
+    Busy,
+    PractitionerAvailability,
+    Slot,
+    TimeOff,
+    check_bookable,
+    free_slots,
+)
+from .treatments import (
+    AREA_SIZE,
+    DEFAULT_BUFFER,
+    DURATION_BOUNDS,
+    Area,
+    AreaSize,
+    Indication,
+    TreatmentKind,
+    TreatmentType,
+    check_buffer,
+    check_consultation_completed,
+    check_duration,
+    define_treatment_type,
+    requires_completed_consultation,
+    suggested_duration,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "AREA_SIZE",
+    "DEFAULT_BUFFER",
+    "DURATION_BOUNDS",
+    "FINAL_STATUSES",
+    "MAX_WINDOW_DAYS",
+    "TRANSITIONS",
+    "Action",
+    "Area",
+    "AreaSize",
+    "Busy",
+    "ConsultationRequired",
+    "CostEstimate",
+    "DuplicatePrice",
+    "DurationMismatch",
+    "EndNotAfterStart",
+    "ExperienceTier",
+    "IllegalTransition",
+    "InTimeOff",
+    "Indication",
+    "LicenceExpired",
+    "Money",
+    "OffGrid",
+    "OutsideWorkingHours",
+    "PlanProgress",
+    "PractitionerAvailability",
+    "PractitionerNotQualified",
+    "PractitionerTaken",
+    "Price",
+    "PriceList",
+    "PriceNotSet",
+    "RoomTaken",
+    "Slot",
+    "StartInPast",
+    "Status",
+    "TimeOff",
+    "TreatmentKind",
+    "TreatmentPlan",
+    "TreatmentType",
+    "WorkingHours",
+    "allowed_actions",
+    "as_utc",
+    "check_bookable",
+    "check_buffer",
+    "check_consultation_completed",
+    "check_duration",
+    "check_working_hours",
+    "clock_reaches",
+    "define_treatment_type",
+    "estimate_cost",
+    "free_slots",
+    "instants_at",
+    "next_session_due",
+    "next_status",
+    "plan_progress",
+    "requires_completed_consultation",
+    "suggested_duration",
+    "wall_clock",
+]
