@@ -1,5 +1,18 @@
-"""HTTP boundary of the gateway service."""
+"""HTTP boundary of the gateway."""
+
+from typing import Any
 
 from fastapi import APIRouter
 
-router = APIRouter(prefix="/v1")
+from shared.asyncapi import asyncapi_document
+
+router = APIRouter()
+
+
+@router.get(
+    "/asyncapi.json",
+    tags=["documentation"],
+    summary="AsyncAPI 3 document of every MesoCare event (topics, keys, headers, payloads)",
+)
+async def asyncapi() -> dict[str, Any]:
+    return asyncapi_document()
