@@ -92,3 +92,27 @@ def test_the_smtp_sink_keeps_what_it_accepts(tmp_path: Path) -> None:
         controller.stop()
     assert [m["subject"] for m in sink.messages] == ["Your aftercare"]
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
+
+
+def test_processes_left_by_a_killed_run_are_stopped_at_the_next_start(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from devstack.ports import wait_for_port
+    from devstack.stack import stop_leftovers
+
+    port = free_port()
+    orphan = subprocess.Popen(
+        [sys.executable, "-m", "devstack.smtp_sink", "--port", str(port), "--dir", str(tmp_path)],
+        start_new_session=True,
+    )
+    wait_for_port(port, 10)
+    (tmp_path / "pids.json").write_text(json.dumps({"smtp-sink": orphan.pid}))
+
+    stopped = stop_leftovers(tmp_path)
+
+    assert stopped == ["smtp-sink"]
+    assert orphan.wait(5) is not None
+    assert not port_open(port)
+    assert not (tmp_path / "pids.json").exists()
