@@ -55,6 +55,14 @@ DEMO_ALLERGEN_CLASSES: tuple[AllergenClass, ...] = (
     AllergenClass("hyaluronic_acid", "Hyaluronic acid"),
     AllergenClass("animal_derived_enzymes", "Animal-derived enzymes"),
     AllergenClass("copper_compounds", "Copper compounds"),
+    # The rest of the shared vocabulary's classes that demo ingredients belong to, and the two
+    # umbrella classes ("plant extracts", "vitamins") a patient may be recorded as allergic to.
+    AllergenClass("zinc_compounds", "Zinc compounds"),
+    AllergenClass("xanthines", "Xanthines (caffeine, aminophylline, theophylline)"),
+    AllergenClass("deoxycholates", "Deoxycholates"),
+    AllergenClass("peptides", "Synthetic peptides"),
+    AllergenClass("plant_extracts", "Plant extracts (any)"),
+    AllergenClass("vitamins", "Vitamins (any)"),
 )
 
 
@@ -88,13 +96,15 @@ _PREGNANCY = (Condition.PREGNANCY,)
 DEMO_INGREDIENTS: tuple[Ingredient, ...] = (
     # vitamins
     _ingredient("ascorbic_acid", "Vitamin C (ascorbic acid)", Category.VITAMIN,
-                ("ascorbic_acid",), "200", "mg"),
-    _ingredient("biotin", "Biotin (vitamin B7)", Category.VITAMIN, ("b_vitamins",), "10", "mg"),
+                ("ascorbic_acid", "vitamins"), "200", "mg"),
+    _ingredient("biotin", "Biotin (vitamin B7)", Category.VITAMIN, ("b_vitamins", "vitamins"),
+                "10", "mg"),
     _ingredient("dexpanthenol", "Dexpanthenol (pro-vitamin B5)", Category.VITAMIN,
-                ("b_vitamins",), "250", "mg"),
+                ("b_vitamins", "vitamins"), "250", "mg"),
     # minerals
     _ingredient("organic_silicon", "Organic silicon", Category.MINERAL, (), "100", "mg"),
-    _ingredient("zinc_gluconate", "Zinc gluconate", Category.MINERAL, (), "10", "mg"),
+    _ingredient("zinc_gluconate", "Zinc gluconate", Category.MINERAL, ("zinc_compounds",), "10",
+                "mg"),
     # amino acids
     _ingredient("amino_acid_complex", "Amino acid complex (glycine, proline, lysine)",
                 Category.AMINO_ACID, ("amino_acids",), "50", "mg"),
@@ -110,17 +120,17 @@ DEMO_INGREDIENTS: tuple[Ingredient, ...] = (
                 contraindicated_in=_PREGNANCY),
     # plant extracts: three Asteraceae relatives, and an Apiaceae extract they may cross to
     _ingredient("arnica_montana", "Arnica montana extract", Category.PLANT_EXTRACT,
-                ("compositae", "sesquiterpene_lactones"), "1", "ml"),
+                ("compositae", "sesquiterpene_lactones", "plant_extracts"), "1", "ml"),
     _ingredient("chamomile", "Chamomile (Matricaria) extract", Category.PLANT_EXTRACT,
-                ("compositae",), "1", "ml"),
+                ("compositae", "plant_extracts"), "1", "ml"),
     _ingredient("artichoke", "Artichoke (Cynara) extract", Category.PLANT_EXTRACT,
-                ("compositae",), "2", "ml"),
+                ("compositae", "plant_extracts"), "2", "ml"),
     _ingredient("centella_asiatica", "Centella asiatica extract", Category.PLANT_EXTRACT,
-                ("apiaceae",), "2", "ml"),
+                ("apiaceae", "plant_extracts"), "2", "ml"),
     _ingredient("melilotus", "Sweet clover (Melilotus) extract", Category.PLANT_EXTRACT,
-                ("fabaceae",), "2", "ml"),
+                ("fabaceae", "plant_extracts"), "2", "ml"),
     _ingredient("ginkgo_biloba", "Ginkgo biloba extract", Category.PLANT_EXTRACT,
-                ("ginkgoaceae",), "1", "ml"),
+                ("ginkgoaceae", "plant_extracts"), "1", "ml"),
     # hyaluronic acid
     _ingredient("hyaluronic_acid", "Hyaluronic acid, non-cross-linked", Category.HYALURONIC_ACID,
                 ("hyaluronic_acid",), "20", "mg"),
@@ -131,14 +141,15 @@ DEMO_INGREDIENTS: tuple[Ingredient, ...] = (
     _ingredient("phosphatidylcholine", "Phosphatidylcholine (soy-derived)", Category.LIPOLYTIC,
                 ("fabaceae",), "500", "mg", contraindicated_in=_PREGNANCY,
                 pigmentation_risk=True),
-    _ingredient("sodium_deoxycholate", "Sodium deoxycholate", Category.LIPOLYTIC, (), "100",
-                "mg", contraindicated_in=_PREGNANCY, pigmentation_risk=True),
-    _ingredient("caffeine", "Caffeine", Category.LIPOLYTIC, (), "100", "mg"),
+    _ingredient("sodium_deoxycholate", "Sodium deoxycholate", Category.LIPOLYTIC,
+                ("deoxycholates",), "100", "mg", contraindicated_in=_PREGNANCY,
+                pigmentation_risk=True),
+    _ingredient("caffeine", "Caffeine", Category.LIPOLYTIC, ("xanthines",), "100", "mg"),
     # peptides
     _ingredient("copper_tripeptide", "Copper tripeptide-1 (GHK-Cu)", Category.PEPTIDE,
-                ("copper_compounds",), "2", "mg"),
+                ("copper_compounds", "peptides"), "2", "mg"),
     _ingredient("biotinoyl_tripeptide", "Biotinoyl tripeptide-1", Category.PEPTIDE,
-                ("b_vitamins",), "2", "mg"),
+                ("b_vitamins", "peptides"), "2", "mg"),
     # anaesthetics: the numbing cream applied before injecting, not injected itself
     _ingredient("lidocaine_cream", "Lidocaine numbing cream (topical)", Category.ANAESTHETIC,
                 ("amide_local_anaesthetics",), "5", "g"),

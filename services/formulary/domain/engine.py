@@ -1,322 +1,45 @@
-"""Formulary rules: what may be injected, and into whom.
-
-Pure: values in, values out or a domain error raised. No I/O, no FastAPI, no asyncpg.
-
-The heart is `cross_check`, the safety gate booking calls before a session starts. Its rules
-come from the domain guide (allergies to plant extracts, amino acids, vitamins or any other
-class; skin infections and blood coagulation disorders: consult a doctor first; a slight risk
-of pigmentation changes for darker skin types) and from the catalog (approved list, dose limit
-per session, lot expiry and recalls).
-"""
+"""The cross-check engine: a planned session against the catalog and the safety profile."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
-from types import MappingProxyType
-from uuid import UUID
 
-from shared.errors import Invalid
-
-# ---------------------------------------------------------------------------------------------
-# Vocabulary
-
-
-class Category(StrEnum):
-    VITAMIN = "vitamin"
-    MINERAL = "mineral"
-    AMINO_ACID = "amino_acid"
-    ENZYME = "enzyme"
-    HORMONE = "hormone"
-    PLANT_EXTRACT = "plant_extract"
-    HYALURONIC_ACID = "hyaluronic_acid"
-    ANTIOXIDANT = "antioxidant"
-    LIPOLYTIC = "lipolytic"
-    PEPTIDE = "peptide"
-    ANAESTHETIC = "anaesthetic"
-
-
-class IngredientStatus(StrEnum):
-    APPROVED = "approved"
-    WITHDRAWN = "withdrawn"
-
-
-class Certainty(StrEnum):
-    """How sure a finding is: the substance itself, or reached through cross-reactivity."""
-
-    DEFINITE = "definite"
-    PROBABLE = "probable"
-    POSSIBLE = "possible"
-
-
-class AllergySeverity(StrEnum):
-    MILD = "mild"
-    MODERATE = "moderate"
-    SEVERE = "severe"
-
-
-class AllergyStatus(StrEnum):
-    ACTIVE = "active"
-    RESOLVED = "resolved"
-
-
-class LotStatus(StrEnum):
-    ACTIVE = "active"
-    RECALLED = "recalled"
-
-
-class Indication(StrEnum):
-    SKIN_REJUVENATION = "skin_rejuvenation"
-    HAIR_LOSS = "hair_loss"
-    FAT_REDUCTION = "fat_reduction"
-    CELLULITE = "cellulite"
-    SCARS_STRETCH_MARKS = "scars_stretch_marks"
-    PIGMENTATION = "pigmentation"
-
-
-class Condition(StrEnum):
-    """Condition codes the rules know by name; a profile may carry others (open vocabulary)."""
-
-    ACTIVE_SKIN_INFECTION = "active_skin_infection"
-    BLOOD_COAGULATION_DISORDER = "blood_coagulation_disorder"
-    PREGNANCY = "pregnancy"
-
-
-class MedicationClass(StrEnum):
-    ANTICOAGULANT = "anticoagulant"
-
-
-class Reason(StrEnum):
-    """Why a finding was raised; the declaration order is the order findings are listed in."""
-
-    ALLERGY = "allergy"
-    CROSS_REACTIVITY = "cross_reactivity"
-    CONTRAINDICATED_CONDITION = "contraindicated_condition"
-    MEDICATION_INTERACTION = "medication_interaction"
-    NOT_APPROVED = "not_approved"
-    DOSE_LIMIT = "dose_limit"
-    EXPIRED_LOT = "expired_lot"
-    RECALLED_LOT = "recalled_lot"
-    SKIN_TYPE_RISK = "skin_type_risk"
-
-
-class Severity(StrEnum):
-    CONTRAINDICATED = "contraindicated"
-    CAUTION = "caution"
-
-
-class Verdict(StrEnum):
-    OK = "ok"
-    CAUTION = "caution"
-    CONTRAINDICATED = "contraindicated"
-    UNKNOWN_PATIENT = "unknown_patient"
-
-
-DARKER_SKIN_TYPES = frozenset({4, 5, 6})
-"""Fitzpatrick IV-VI: the guide's "darker skin types" with a slight risk of pigmentation change."""
-
-CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-"""Catalog codes: lower snake case, so finding codes (`reason.code`) stay unambiguous."""
-
-_CERTAINTY_RANK = {Certainty.POSSIBLE: 1, Certainty.PROBABLE: 2, Certainty.DEFINITE: 3}
-_SEVERITY_RANK = {Severity.CAUTION: 1, Severity.CONTRAINDICATED: 2}
-_REASON_ORDER = {reason: position for position, reason in enumerate(Reason)}
-_CONDITION_WORDS: dict[str, str] = {
-    Condition.ACTIVE_SKIN_INFECTION: "an active skin infection",
-    Condition.BLOOD_COAGULATION_DISORDER: "a blood coagulation disorder",
-    Condition.PREGNANCY: "pregnancy",
-}
-_ROMAN = ("I", "II", "III", "IV", "V", "VI")
-
-# ---------------------------------------------------------------------------------------------
-# Errors (422 problems naming the offending fields; see shared/errors.py)
-
-
-class UnknownCode(Invalid):
-    """A code the network's catalog does not have."""
-
-    type = "unknown-code"
-    title = "Unknown code"
-
-
-class InvalidPlan(Invalid):
-    """A cross-check request that cannot be evaluated as given."""
-
-    type = "invalid-plan"
-    title = "Planned treatment is not valid"
-
-
-class InvalidBlend(Invalid):
-    """A blend that may not be saved: every offending field is listed in `errors`."""
-
-    type = "invalid-blend"
-    title = "Blend is not valid"
-
-
-class InvalidCatalogEntry(Invalid):
-    """An ingredient or allergen class definition that may not be saved."""
-
-    type = "invalid-catalog-entry"
-    title = "Catalog entry is not valid"
-
-
-class InvalidSafetyProfile(Invalid):
-    type = "invalid-safety-profile"
-    title = "Safety profile is not valid"
-
-
-class ExpiredLot(Invalid):
-    type = "expired-lot"
-    title = "Lot has already expired"
-
-
-FieldError = dict[str, str]
-
-
-def _raise_for(errors: list[FieldError], error: type[Invalid]) -> None:
-    if errors:
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        raise error(detail, errors=errors)
-
-
-def _field_error(field_name: str, message: str) -> FieldError:
-    return {"field": field_name, "message": message}
-
-
-# ---------------------------------------------------------------------------------------------
-# Catalog
-
-
-@dataclass(frozen=True, slots=True)
-class Ingredient:
-    """An injectable (or, for anaesthetics, topical) substance; amounts are in `unit`."""
-
-    code: str
-    name: str
-    category: Category
-    allergen_classes: frozenset[str]
-    max_amount_per_session: Decimal
-    unit: str
-    contraindicated_conditions: frozenset[str] = frozenset()
-    pigmentation_risk: bool = False
-    status: IngredientStatus = IngredientStatus.APPROVED
-
-
-@dataclass(frozen=True, slots=True)
-class AllergenClass:
-    """An allergen family (a plant family, a drug class) and the classes an allergy crosses to.
-
-    Cross-reactivity is read symmetrically: if A lists B, an allergy to A flags B *and* an
-    allergy to B flags A, with the same certainty. Cross-reactivity is a shared-allergen
-    relationship, so it is mutual by nature, and a catalog admin who records only one direction
-    must not leave the other direction silently unchecked (the check fails towards safety).
-    Where A and B both list each other with different certainties, the stronger one counts.
-    Crossing is one hop only: A→B and B→C do not make A→C, because certainty does not compose.
-    """
-
-    code: str
-    name: str
-    cross_reacts_with: Mapping[str, Certainty] = field(default_factory=dict, hash=False)
-
-    def __post_init__(self) -> None:
-        links: dict[str, Certainty] = {}
-        for other, certainty in self.cross_reacts_with.items():
-            where = f"cross_reacts_with.{other}"
-            if other == self.code:
-                raise InvalidCatalogEntry("A class cannot cross-react with itself.", field=where)
-            if certainty not in (Certainty.PROBABLE, Certainty.POSSIBLE):
-                raise InvalidCatalogEntry(
-                    "Cross-reactivity is either 'probable' or 'possible'.", field=where
-                )
-            links[other] = Certainty(certainty)
-        object.__setattr__(self, "cross_reacts_with", MappingProxyType(links))
-
-
-@dataclass(frozen=True, slots=True)
-class Lot:
-    """A supplier's lot of one ingredient; usable through its expiry day."""
-
-    lot_number: str
-    ingredient_code: str
-    expires_on: date
-    status: LotStatus = LotStatus.ACTIVE
-    supplier: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedComponent:
-    """One ingredient of a planned session or blend; `amount` is in the ingredient's unit."""
-
-    ingredient_code: str
-    amount: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Blend:
-    """A cocktail of approved ingredients for one indication and the areas it may be used on."""
-
-    name: str
-    indication: Indication
-    areas: tuple[str, ...]
-    components: tuple[PlannedComponent, ...]
-
-
-# ---------------------------------------------------------------------------------------------
-# The patient's safety profile (a replica of records' PatientSafetyProfileChanged)
-
-
-@dataclass(frozen=True, slots=True)
-class Allergy:
-    """An allergy to an ingredient code or to an allergen class code.
-
-    Only active allergies count. The severity is quoted in the explanation but never softens a
-    finding: the check fails towards safety. A code that is neither in the catalog nor a known
-    class (say "penicillin") concerns no ingredient the formulary has, and flags nothing.
-    """
-
-    code: str
-    reaction: str
-    severity: AllergySeverity
-    status: AllergyStatus = AllergyStatus.ACTIVE
-
-
-@dataclass(frozen=True, slots=True)
-class Medication:
-    name: str
-    classes: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class SafetyProfile:
-    """What records knows about a patient's safety; `version` orders the replica's updates.
-
-    An unrecorded skin type (None) is not assumed light: pigmentation-risk ingredients then get
-    a `skin_type_risk` caution asking for it.
-    """
-
-    patient_id: UUID
-    version: int
-    fitzpatrick_skin_type: int | None
-    allergies: tuple[Allergy, ...] = ()
-    conditions: frozenset[str] = frozenset()
-    medications: tuple[Medication, ...] = ()
-
-    def __post_init__(self) -> None:
-        skin_type = self.fitzpatrick_skin_type
-        if skin_type is not None and not 1 <= skin_type <= 6:
-            raise InvalidSafetyProfile(
-                "Fitzpatrick skin type is 1 to 6 (I to VI).", field="fitzpatrick_skin_type"
-            )
-
-
-def supersedes_stored_profile(*, incoming_version: int, stored_version: int | None) -> bool:
-    """Whether an arriving profile replaces the replica's; a late older or repeated one does not."""
-    return stored_version is None or incoming_version > stored_version
-
+from services.formulary.domain.catalog import (
+    AllergenClass,
+    Ingredient,
+    Lot,
+    PlannedComponent,
+    _amount_problem,
+    _quantity,
+)
+from services.formulary.domain.codes import (
+    _CERTAINTY_RANK,
+    _CONDITION_WORDS,
+    _REASON_ORDER,
+    _ROMAN,
+    _SEVERITY_RANK,
+    DARKER_SKIN_TYPES,
+    AllergyStatus,
+    Certainty,
+    Condition,
+    IngredientStatus,
+    LotStatus,
+    MedicationClass,
+    Reason,
+    Severity,
+    Verdict,
+)
+from services.formulary.domain.errors import (
+    FieldError,
+    InvalidPlan,
+    UnknownCode,
+    _field_error,
+    _raise_for,
+)
+from services.formulary.domain.profile import Allergy, SafetyProfile
 
 # ---------------------------------------------------------------------------------------------
 # The cross-check
@@ -465,16 +188,6 @@ def _planned_amounts(
             planned[component.ingredient_code] = (earlier or Decimal(0)) + component.amount
     _raise_for(errors, InvalidPlan)
     return planned
-
-
-def _amount_problem(amount: Decimal | None) -> str | None:
-    if amount is None:
-        return None
-    if not amount.is_finite():
-        return "The amount must be a finite number."
-    if amount <= 0:
-        return "The amount must be more than zero."
-    return None
 
 
 def _check_lots_and_areas(
@@ -786,149 +499,3 @@ def _condition_words(condition: str) -> str:
 
 def _in_brackets(text: str) -> str:
     return f" ({text.strip()})" if text.strip() else ""
-
-
-def _quantity(amount: Decimal) -> str:
-    return f"{amount.normalize():f}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Catalog validation (for the catalog API)
-
-
-def effective_approved_codes(
-    network_codes: frozenset[str], clinic_codes: frozenset[str] | None
-) -> frozenset[str]:
-    """The clinic's approved list: the network's, narrowed by the clinic's when it has one."""
-    return network_codes if clinic_codes is None else network_codes & clinic_codes
-
-
-def validate_blend_components(
-    components: Sequence[PlannedComponent],
-    ingredients: Mapping[str, Ingredient],
-    approved_codes: frozenset[str],
-) -> None:
-    """Only approved ingredients, each once, each with an amount within its limit.
-
-    Raises InvalidBlend listing every offending `components[i].ingredient_code` or
-    `components[i].amount`.
-    """
-    _raise_for(_component_errors(components, ingredients, approved_codes), InvalidBlend)
-
-
-def validate_blend(
-    blend: Blend, *, ingredients: Mapping[str, Ingredient], approved_codes: frozenset[str]
-) -> None:
-    """A blend may be saved: a name, at least one area (each once), valid components."""
-    errors: list[FieldError] = []
-    if not blend.name.strip():
-        errors.append(_field_error("name", "A blend needs a name."))
-    if not blend.areas:
-        errors.append(_field_error("areas", "Name at least one area the blend may treat."))
-    seen: set[str] = set()
-    for i, area in enumerate(blend.areas):
-        if not area.strip():
-            errors.append(_field_error(f"areas[{i}]", "An area must be named."))
-        elif area in seen:
-            errors.append(_field_error(f"areas[{i}]", f"Area {area!r} is listed twice."))
-        seen.add(area)
-    errors += _component_errors(blend.components, ingredients, approved_codes)
-    _raise_for(errors, InvalidBlend)
-
-
-def validate_planned_areas(areas: Sequence[str], *, allowed_areas: Iterable[str]) -> None:
-    """Every planned area is one the blend may treat; raises InvalidPlan naming `areas[i]`."""
-    allowed = frozenset(allowed_areas)
-    errors = [
-        _field_error(f"areas[{i}]", f"This blend is not for the {area!r} area.")
-        for i, area in enumerate(areas)
-        if area not in allowed
-    ]
-    _raise_for(errors, InvalidPlan)
-
-
-def _component_errors(
-    components: Sequence[PlannedComponent],
-    ingredients: Mapping[str, Ingredient],
-    approved_codes: frozenset[str],
-) -> list[FieldError]:
-    if not components:
-        return [_field_error("components", "A blend needs at least one ingredient.")]
-    errors: list[FieldError] = []
-    seen: set[str] = set()
-    for i, component in enumerate(components):
-        code_field, amount_field = f"components[{i}].ingredient_code", f"components[{i}].amount"
-        code = component.ingredient_code
-        ingredient = ingredients.get(code)
-        if ingredient is None:
-            errors.append(_field_error(code_field, f"No ingredient {code!r}."))
-        elif code in seen:
-            errors.append(_field_error(code_field, f"{ingredient.name} is listed twice."))
-        elif ingredient.status == IngredientStatus.WITHDRAWN:
-            errors.append(_field_error(code_field, f"{ingredient.name} has been withdrawn."))
-        elif code not in approved_codes:
-            errors.append(_field_error(code_field, f"{ingredient.name} is not approved here."))
-        seen.add(code)
-        amount = component.amount
-        if amount is None:
-            errors.append(_field_error(amount_field, "Each ingredient of a blend needs an amount."))
-        elif (problem := _amount_problem(amount)) is not None:
-            errors.append(_field_error(amount_field, problem))
-        elif ingredient is not None and amount > ingredient.max_amount_per_session:
-            limit = f"{_quantity(ingredient.max_amount_per_session)} {ingredient.unit}"
-            errors.append(_field_error(amount_field, f"More than the {limit} per session."))
-    return errors
-
-
-def validate_new_ingredient(
-    ingredient: Ingredient, *, allergen_classes: Mapping[str, AllergenClass]
-) -> None:
-    """An ingredient may be added: a well-formed code, a positive limit, known allergen classes."""
-    errors: list[FieldError] = []
-    if not CODE_PATTERN.match(ingredient.code):
-        errors.append(_field_error("code", "Use lower snake case: a-z, 0-9 and _."))
-    if not ingredient.name.strip():
-        errors.append(_field_error("name", "An ingredient needs a name."))
-    if _amount_problem(ingredient.max_amount_per_session) is not None:
-        errors.append(_field_error("max_amount_per_session", "The limit must be more than zero."))
-    if not ingredient.unit.strip():
-        errors.append(_field_error("unit", "Name the unit of the limit (e.g. mg, ml)."))
-    _raise_for(errors, InvalidCatalogEntry)
-    unknown = sorted(ingredient.allergen_classes - allergen_classes.keys())
-    _raise_for(
-        [_field_error("allergen_classes", f"No allergen class {code!r}.") for code in unknown],
-        UnknownCode,
-    )
-
-
-def validate_allergen_class(
-    allergen_class: AllergenClass, *, allergen_classes: Mapping[str, AllergenClass]
-) -> None:
-    """An allergen class may be saved: a well-formed code, crossing only to known classes."""
-    errors: list[FieldError] = []
-    if not CODE_PATTERN.match(allergen_class.code):
-        errors.append(_field_error("code", "Use lower snake case: a-z, 0-9 and _."))
-    if not allergen_class.name.strip():
-        errors.append(_field_error("name", "An allergen class needs a name."))
-    _raise_for(errors, InvalidCatalogEntry)
-    unknown = sorted(allergen_class.cross_reacts_with.keys() - allergen_classes.keys())
-    _raise_for(
-        [_field_error(f"cross_reacts_with.{c}", f"No allergen class {c!r}.") for c in unknown],
-        UnknownCode,
-    )
-
-
-def validate_new_lot(expires_on: date, today: date) -> None:
-    """A lot can be received through its expiry day; raises ExpiredLot naming `expires_on`."""
-    if expires_on < today:
-        raise ExpiredLot(
-            f"The lot expired on {expires_on.isoformat()} and cannot be received.",
-            field="expires_on",
-        )
-
-
-def recall_lot(lot: Lot) -> tuple[Lot, bool]:
-    """The lot as recalled, and whether this recall changed it (a second recall has no effect)."""
-    if lot.status == LotStatus.RECALLED:
-        return lot, False
-    return replace(lot, status=LotStatus.RECALLED), True

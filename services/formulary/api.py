@@ -1,5 +1,0 @@
-"""HTTP boundary of the formulary service."""
-
-from fastapi import APIRouter
-
-router = APIRouter(prefix="/v1")

@@ -1,0 +1,296 @@
+"""Request and response models of the formulary API (`XCreate / XUpdate / XRead`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from services.formulary.domain import Category, Certainty, Indication, IngredientStatus
+from shared import vocabulary
+from shared.pagination import Page
+
+Code = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="Lower snake case: a-z, 0-9 and _",
+        examples=["hyaluronic_acid"],
+    ),
+]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+
+
+def _known_area(area: str) -> str:
+    if not vocabulary.is_treatment_area(area):
+        known = ", ".join(vocabulary.TREATMENT_AREAS)
+        raise ValueError(f"{area!r} is not a treatment area; use one of {known}")
+    return area
+
+
+Area = Annotated[
+    str,
+    Field(min_length=1, max_length=64, examples=["face"]),
+    AfterValidator(_known_area),
+]
+LotNumber = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$")]
+Amount = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=4)]
+ReasonText = Annotated[str, Field(min_length=3, max_length=1000, pattern=r"^[^\x00]*$")]
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields are refused, so a typo is a 422 rather than ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------------------------------
+# Allergen classes
+
+
+class AllergenClassCreate(Strict):
+    code: Code
+    name: Name
+    cross_reacts_with: dict[Code, Literal["probable", "possible"]] = Field(
+        default_factory=dict,
+        description="Classes an allergy to this one also flags (read in both directions)",
+        examples=[{"sesquiterpene_lactones": "probable"}],
+    )
+
+
+class AllergenClassUpdate(Strict):
+    name: Name | None = None
+    cross_reacts_with: dict[Code, Literal["probable", "possible"]] | None = None
+
+
+class AllergenClassRead(BaseModel):
+    code: str
+    name: str
+    cross_reacts_with: dict[str, Certainty]
+    demo: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+# ---------------------------------------------------------------------------------------------
+# Ingredients
+
+
+class IngredientCreate(Strict):
+    code: Code
+    name: Name
+    category: Category
+    allergen_classes: list[Code] = Field(default_factory=list, max_length=50)
+    max_amount_per_session: Amount
+    unit: Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[^\x00]*$")]
+    contraindicated_conditions: list[Code] = Field(default_factory=list, max_length=50)
+    pigmentation_risk: bool = False
+    approved: bool = Field(True, description="Put it on the network's approved list at once")
+
+
+class IngredientUpdate(Strict):
+    """Only the fields sent change; `status: withdrawn` also takes it off the approved list."""
+
+    name: Name | None = None
+    category: Category | None = None
+    allergen_classes: list[Code] | None = Field(None, max_length=50)
+    max_amount_per_session: Amount | None = None
+    unit: Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[^\x00]*$")] | None = None
+    contraindicated_conditions: list[Code] | None = Field(None, max_length=50)
+    pigmentation_risk: bool | None = None
+    status: IngredientStatus | None = None
+
+
+class IngredientRead(BaseModel):
+    code: str
+    name: str
+    category: Category
+    allergen_classes: list[str]
+    max_amount_per_session: Decimal
+    unit: str
+    contraindicated_conditions: list[str]
+    pigmentation_risk: bool
+    status: IngredientStatus
+    approved: bool = Field(description="On the network's approved list")
+    demo: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+# ---------------------------------------------------------------------------------------------
+# Approved lists
+
+
+class ApprovedList(Strict):
+    ingredient_codes: list[Code] = Field(max_length=1000)
+
+
+class ApprovedListRead(BaseModel):
+    ingredient_codes: list[str]
+    clinic_id: UUID | None = None
+    narrowed: bool = Field(False, description="For a clinic: whether it narrows the network's list")
+    effective_codes: list[str] = Field(
+        default_factory=list, description="What the clinic may use: the network's list ∩ its own"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Blends
+
+
+class ComponentIn(Strict):
+    ingredient_code: Code
+    amount: Amount
+
+
+class BlendCreate(Strict):
+    name: Name
+    indication: Indication
+    areas: list[Area] = Field(min_length=1, max_length=20)
+    components: list[ComponentIn] = Field(min_length=1, max_length=30)
+
+
+class ComponentRead(BaseModel):
+    ingredient_code: str
+    ingredient_name: str | None
+    amount: Decimal | None
+    unit: str | None
+
+
+class BlendRead(BaseModel):
+    id: UUID
+    version: int
+    current_version: int
+    name: str
+    indication: Indication
+    areas: list[str]
+    components: list[ComponentRead]
+    demo: bool
+    created_at: datetime = Field(description="When this version was made")
+    created_by: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Lots and recalls
+
+
+class LotCreate(Strict):
+    ingredient_code: Code
+    supplier: Name
+    lot_number: LotNumber
+    expires_on: date
+
+
+class RecallCreate(Strict):
+    reason: ReasonText
+
+
+class RecallRead(BaseModel):
+    reason: str
+    recalled_at: datetime
+    recalled_by: str
+    exposed_patients: int
+
+
+class LotRead(BaseModel):
+    id: UUID
+    ingredient_code: str
+    supplier: str
+    lot_number: str
+    expires_on: date
+    expired: bool
+    status: Literal["active", "recalled"]
+    demo: bool
+    received_at: datetime
+    received_by: str
+    recall: RecallRead | None = None
+
+
+class ExposureRead(BaseModel):
+    patient_id: UUID
+    appointment_id: UUID
+    clinic_id: UUID
+    practitioner_id: UUID
+    administered_at: datetime
+    ingredient_code: str
+    amount: Decimal
+    unit: str
+    recall_notified_at: datetime | None
+
+
+# ---------------------------------------------------------------------------------------------
+# The cross-check
+
+
+class CrossCheckRequest(Strict):
+    """A blend (id, optionally version) or ingredient codes (optionally with amounts)."""
+
+    patient_id: UUID
+    blend_id: UUID | None = None
+    blend_version: int | None = Field(None, ge=1, le=2**31 - 1)
+    ingredient_codes: list[Code] | None = Field(None, min_length=1, max_length=50)
+    amounts: list[Amount] | None = Field(
+        None,
+        max_length=50,
+        description="Amounts for `ingredient_codes`, in the same order and each ingredient's unit",
+    )
+    lot_numbers: list[LotNumber] = Field(default_factory=list, max_length=50)
+    areas: list[Area] = Field(default_factory=list, max_length=20)
+    clinic_id: UUID | None = Field(
+        None, description="Apply this clinic's narrowing of the approved list"
+    )
+
+    @model_validator(mode="after")
+    def _one_plan(self) -> CrossCheckRequest:
+        from shared.errors import Invalid
+
+        if (self.blend_id is None) == (self.ingredient_codes is None):
+            raise Invalid(
+                "Send either `blend_id` or `ingredient_codes`, not both or neither.",
+                field="blend_id",
+            )
+        if self.blend_version is not None and self.blend_id is None:
+            raise Invalid("`blend_version` needs a `blend_id`.", field="blend_version")
+        if self.amounts is not None:
+            if self.ingredient_codes is None:
+                raise Invalid("`amounts` go with `ingredient_codes`.", field="amounts")
+            if len(self.amounts) != len(self.ingredient_codes):
+                raise Invalid(
+                    "Give one amount per ingredient code, in the same order.", field="amounts"
+                )
+        return self
+
+
+class FindingRead(BaseModel):
+    code: str
+    ingredient: str | None
+    reason: str
+    severity: Literal["contraindicated", "caution"]
+    certainty: Certainty
+    explanation: str
+
+
+class CrossCheckRead(BaseModel):
+    verdict: Literal["ok", "caution", "contraindicated", "unknown_patient"]
+    profile_version: int | None = Field(
+        description="The safety-profile version used; null for `unknown_patient`"
+    )
+    blend_id: UUID | None = None
+    blend_version: int | None = None
+    findings: list[FindingRead]
+
+
+AllergenClassPage = Page[AllergenClassRead]
+IngredientPage = Page[IngredientRead]
+BlendPage = Page[BlendRead]
+LotPage = Page[LotRead]
+ExposurePage = Page[ExposureRead]
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
