@@ -9,10 +9,11 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -31,6 +32,8 @@ from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("mesocare.service")
+
+DEMO_SEED_LOCK_ID = 0x64656D6F  # "demo"
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -65,6 +68,9 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+DemoSeeder = Callable[[asyncpg.Connection, UUID], Awaitable[Any]]
+
+
 @dataclass
 class ServiceSpec:
     settings: ServiceSettings
@@ -74,6 +80,8 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     handlers: Registry = field(default_factory=dict)
     version: str = "1.0.0"
+    seed_demo: DemoSeeder | None = None
+    """Loads this service's share of the demo network (MESOCARE_DEMO_NETWORK_ID) at start."""
 
 
 class Readiness:
@@ -114,6 +122,15 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         await ensure_database(dsn)
         pool = await create_pool(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
         await migrate(pool, spec.migrations, service=name)
+        demo_network = settings.platform.demo_network_id
+        if spec.seed_demo is not None and demo_network is not None:
+            async with pool.acquire() as conn, conn.transaction():
+                # One replica seeds at a time; the seeders are idempotent.
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", DEMO_SEED_LOCK_ID)
+                seeded = await spec.seed_demo(conn, demo_network)
+            log.info(
+                "demo data seeded", extra={"network_id": str(demo_network), "seeded": str(seeded)}
+            )
         relay = Relay(
             pool=pool,
             platform=settings.platform,

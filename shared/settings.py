@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,11 @@ class PlatformSettings(BaseSettings):
     jwt_issuer: str = Field("mesocare", validation_alias="MESOCARE_JWT_ISSUER")
     jwt_audience: str = Field("mesocare", validation_alias="MESOCARE_JWT_AUDIENCE")
     jwt_jwks_url: str | None = Field(None, validation_alias="MESOCARE_JWT_JWKS_URL")
+    demo_network_id: UUID | None = Field(
+        None,
+        validation_alias="MESOCARE_DEMO_NETWORK_ID",
+        description="Seed demo data into this network at start (local stack only).",
+    )
 
     @model_validator(mode="after")
     def _no_development_secret_in_production(self) -> PlatformSettings:
@@ -61,6 +67,8 @@ class PlatformSettings(BaseSettings):
                 "MESOCARE_JWT_SECRET is the development default; set a real secret "
                 "(or MESOCARE_JWT_JWKS_URL) to run with MESOCARE_ENV=production"
             )
+        if self.env == "production" and self.demo_network_id is not None:
+            raise ValueError("MESOCARE_DEMO_NETWORK_ID seeds demo data; not in production")
         if self.jwt_jwks_url is None and len(self.jwt_secret) < 32:
             raise ValueError("MESOCARE_JWT_SECRET must be at least 32 characters")
         return self
