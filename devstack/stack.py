@@ -40,6 +40,7 @@ class StackConfig:
     pg_port: int = 55432
     kafka_port: int = 19092
     smtp_port: int = 2525
+    sms_port: int = 2526
     database_url: str | None = None
     """An external PostgreSQL server; None starts the embedded one."""
     kafka_bootstrap: str | None = None
@@ -60,6 +61,7 @@ class StackConfig:
             pg_port=int(env.get("MESOCARE_PG_PORT", 55432)),
             kafka_port=int(env.get("MESOCARE_KAFKA_PORT", 19092)),
             smtp_port=int(env.get("MESOCARE_SMTP_PORT", 2525)),
+            sms_port=int(env.get("MESOCARE_SMS_PORT", 2526)),
             database_url=env.get("DATABASE_URL"),
             kafka_bootstrap=env.get("KAFKA_BOOTSTRAP_SERVERS"),
         )
@@ -123,6 +125,20 @@ class LocalStack:
             ],
         )
         wait_for_port(self.config.smtp_port, 10)
+        say(f"• SMS sink on 127.0.0.1:{self.config.sms_port} (kept in {self.root / 'sms'})")
+        self._spawn(
+            "sms-sink",
+            [
+                sys.executable,
+                "-m",
+                "devstack.sms_sink",
+                "--port",
+                str(self.config.sms_port),
+                "--dir",
+                str(self.root / "sms"),
+            ],
+        )
+        wait_for_port(self.config.sms_port, 10)
         for name in SERVICES:
             self._spawn(name, [sys.executable, "-m", f"services.{name}"], env=self.service_env())
         say("• services starting: " + ", ".join(SERVICES))
@@ -141,6 +157,7 @@ class LocalStack:
             "KAFKA_HEARTBEAT_INTERVAL_MS": os.environ.get("KAFKA_HEARTBEAT_INTERVAL_MS", "500"),
             "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
             "NOTIFICATIONS_SMTP_PORT": str(self.config.smtp_port),
+            "NOTIFICATIONS_SMS_URL": f"http://127.0.0.1:{self.config.sms_port}/messages",
             **self.config.extra_env,
         }
         for name, port in self.config.ports.items():
@@ -206,6 +223,7 @@ class LocalStack:
     def _check_ports_free(self) -> None:
         wanted = dict(self.config.ports)
         wanted["smtp sink"] = self.config.smtp_port
+        wanted["sms sink"] = self.config.sms_port
         if not self.config.database_url:
             wanted["postgres"] = self.config.pg_port
         if not self.config.kafka_bootstrap:

@@ -1,30 +1,540 @@
-"""SQL of the notifications service."""
+"""SQL of the notifications service, one section per table family.
+
+Replicas (patients, clinics, practitioners, appointments) keep the newest fact only: every
+upsert is guarded by `as_of`, so an event that arrives late never overwrites a newer one.
+"""
 
 from __future__ import annotations
 
-from uuid import UUID
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
 
 from shared.db import Transaction
 
+Conn = Transaction | asyncpg.Pool
 
-async def record_session_completion(
+# --- replicas ------------------------------------------------------------------------------------
+
+PATIENT_FIELDS = (
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "preferred_channel",
+    "channel_opt_outs",
+    "marketing_consent",
+    "locale",
+    "timezone",
+    "quiet_hours_start",
+    "quiet_hours_end",
+)
+
+
+async def upsert_patient(
+    tx: Transaction, *, network_id: UUID, patient_id: UUID, as_of: datetime, **fields: Any
+) -> bool:
+    """Store a patient's contact data unless a newer fact is already stored; True if written."""
+    values = [fields[f] for f in PATIENT_FIELDS]
+    columns = ", ".join(PATIENT_FIELDS)
+    params = ", ".join(f"${i}" for i in range(4, 4 + len(PATIENT_FIELDS)))
+    updates = ", ".join(f"{f} = EXCLUDED.{f}" for f in (*PATIENT_FIELDS, "as_of"))
+    written = await tx.fetchval(
+        f"""INSERT INTO patients (network_id, patient_id, as_of, {columns})
+            VALUES ($1, $2, $3, {params})
+            ON CONFLICT (network_id, patient_id) DO UPDATE SET {updates}
+            WHERE patients.as_of <= EXCLUDED.as_of
+            RETURNING true""",
+        network_id,
+        patient_id,
+        as_of,
+        *values,
+    )
+    return bool(written)
+
+
+async def get_patient(conn: Conn, network_id: UUID, patient_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM patients WHERE network_id = $1 AND patient_id = $2", network_id, patient_id
+    )
+
+
+async def update_preferences(
     tx: Transaction,
     *,
-    event_id: UUID,
+    network_id: UUID,
+    patient_id: UUID,
+    as_of: datetime,
+    preferred_channel: str,
+    channel_opt_outs: list[str],
+    marketing_consent: bool,
+    locale: str,
+    timezone: str,
+    quiet_hours_start: time | None,
+    quiet_hours_end: time | None,
+) -> asyncpg.Record | None:
+    return await tx.fetchrow(
+        """UPDATE patients SET preferred_channel = $3, channel_opt_outs = $4,
+                  marketing_consent = $5, locale = $6, timezone = $7,
+                  quiet_hours_start = $8, quiet_hours_end = $9, as_of = GREATEST(as_of, $10)
+           WHERE network_id = $1 AND patient_id = $2
+           RETURNING *""",
+        network_id,
+        patient_id,
+        preferred_channel,
+        channel_opt_outs,
+        marketing_consent,
+        locale,
+        timezone,
+        quiet_hours_start,
+        quiet_hours_end,
+        as_of,
+    )
+
+
+async def remember_appointment(
+    tx: Transaction,
+    *,
     network_id: UUID,
     appointment_id: UUID,
     patient_id: UUID,
-    areas: list[str],
-    trace_id: str | None,
+    clinic: dict[str, Any],
+    practitioner: dict[str, Any],
+    treatment_name: str,
+    starts_at: datetime,
+    status: str,
+    as_of: datetime,
 ) -> None:
+    """The clinic, practitioner and appointment an appointment event describes, in one trip."""
     await tx.execute(
-        """INSERT INTO skeleton_session_completions
-           (event_id, network_id, appointment_id, patient_id, areas, trace_id)
-           VALUES ($1, $2, $3, $4, $5, $6)""",
-        event_id,
+        """WITH c AS (
+               INSERT INTO clinics (network_id, clinic_id, name, timezone, phone, email, as_of)
+               SELECT $1, (c->>'clinic_id')::uuid, c->>'name', c->>'timezone', c->>'phone',
+                      c->>'email', $9
+               FROM (SELECT $4::jsonb AS c) AS given
+               ON CONFLICT (network_id, clinic_id) DO UPDATE SET name = EXCLUDED.name,
+                   timezone = EXCLUDED.timezone, phone = EXCLUDED.phone,
+                   email = EXCLUDED.email, as_of = EXCLUDED.as_of
+               WHERE clinics.as_of <= EXCLUDED.as_of
+           ), p AS (
+               INSERT INTO practitioners (network_id, practitioner_id, name, email, phone, as_of)
+               SELECT $1, (p->>'practitioner_id')::uuid, p->>'name', p->>'email', p->>'phone',
+                      $9
+               FROM (SELECT $5::jsonb AS p) AS given
+               ON CONFLICT (network_id, practitioner_id) DO UPDATE SET name = EXCLUDED.name,
+                   email = EXCLUDED.email, phone = EXCLUDED.phone, as_of = EXCLUDED.as_of
+               WHERE practitioners.as_of <= EXCLUDED.as_of
+           )
+           INSERT INTO appointments (network_id, appointment_id, patient_id, clinic_id,
+               practitioner_id, treatment_name, starts_at, status, as_of)
+           VALUES ($1, $2, $3, ($4::jsonb->>'clinic_id')::uuid,
+                   ($5::jsonb->>'practitioner_id')::uuid, $6, $7, $8, $9)
+           ON CONFLICT (network_id, appointment_id) DO UPDATE SET
+               patient_id = EXCLUDED.patient_id, clinic_id = EXCLUDED.clinic_id,
+               practitioner_id = EXCLUDED.practitioner_id,
+               treatment_name = EXCLUDED.treatment_name, starts_at = EXCLUDED.starts_at,
+               status = EXCLUDED.status, as_of = EXCLUDED.as_of
+           WHERE appointments.as_of <= EXCLUDED.as_of""",
         network_id,
         appointment_id,
         patient_id,
-        areas,
-        trace_id,
+        clinic,
+        practitioner,
+        treatment_name,
+        starts_at,
+        status,
+        as_of,
     )
+
+
+async def get_clinic(conn: Conn, network_id: UUID, clinic_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM clinics WHERE network_id = $1 AND clinic_id = $2", network_id, clinic_id
+    )
+
+
+async def get_practitioner(
+    conn: Conn, network_id: UUID, practitioner_id: UUID
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM practitioners WHERE network_id = $1 AND practitioner_id = $2",
+        network_id,
+        practitioner_id,
+    )
+
+
+async def get_appointment(
+    conn: Conn, network_id: UUID, appointment_id: UUID
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM appointments WHERE network_id = $1 AND appointment_id = $2",
+        network_id,
+        appointment_id,
+    )
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    kind: str
+    recipient_type: str
+    recipient_id: UUID
+    patient_id: UUID | None
+    appointment_id: UUID | None
+    clinic_id: UUID | None
+    due_at: datetime
+    send_at: datetime
+
+
+async def insert_messages(
+    tx: Transaction,
+    *,
+    network_id: UUID,
+    event_id: UUID,
+    event_type: str,
+    facts: dict[str, Any],
+    now: datetime,
+    trace_id: str | None,
+    messages: Sequence[NewMessage],
+) -> None:
+    """Schedule an event's messages; one that (event, kind, recipient) already has is left be."""
+    await tx.executemany(
+        """INSERT INTO messages (id, network_id, event_id, event_type, kind, recipient_type,
+               recipient_id, patient_id, appointment_id, clinic_id, facts, due_at, send_at,
+               status, trace_id, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'scheduled', $14,
+                   $15, $15)
+           ON CONFLICT ON CONSTRAINT messages_once DO NOTHING""",
+        [
+            (
+                uuid4(),
+                network_id,
+                event_id,
+                event_type,
+                m.kind,
+                m.recipient_type,
+                m.recipient_id,
+                m.patient_id,
+                m.appointment_id,
+                m.clinic_id,
+                facts,
+                m.due_at,
+                m.send_at,
+                trace_id,
+                now,
+            )
+            for m in messages
+        ],
+    )
+
+
+async def withdraw_pending(
+    tx: Transaction,
+    *,
+    network_id: UUID,
+    appointment_id: UUID,
+    kinds: Sequence[str],
+    reason: str,
+    now: datetime,
+) -> int:
+    """Withdraw the appointment's messages of `kinds` that have not started going out."""
+    result = await tx.execute(
+        """UPDATE messages SET status = 'withdrawn', status_reason = $4, updated_at = $5
+           WHERE network_id = $1 AND appointment_id = $2 AND kind = ANY($3)
+             AND status = 'scheduled'""",
+        network_id,
+        appointment_id,
+        list(kinds),
+        reason,
+        now,
+    )
+    return int(result.split()[-1])
+
+
+async def claim_due(tx: Transaction, *, now: datetime, limit: int) -> list[asyncpg.Record]:
+    """Lock due messages no other worker holds; the caller decides each one in `tx`."""
+    return await tx.fetch(
+        """SELECT * FROM messages
+           WHERE status = 'scheduled' AND send_at <= $1
+           ORDER BY send_at
+           LIMIT $2
+           FOR UPDATE SKIP LOCKED""",
+        now,
+        limit,
+    )
+
+
+async def hold(tx: Transaction, message_id: UUID, *, until: datetime, now: datetime) -> None:
+    await tx.execute(
+        "UPDATE messages SET send_at = $2, updated_at = $3 WHERE id = $1", message_id, until, now
+    )
+
+
+async def close_without_sending(
+    tx: Transaction, message_id: UUID, *, status: str, reason: str, now: datetime
+) -> None:
+    """Record a message as skipped, withdrawn or failed before any attempt, with why."""
+    await tx.execute(
+        """UPDATE messages SET status = $2, status_reason = $3, updated_at = $4
+           WHERE id = $1""",
+        message_id,
+        status,
+        reason,
+        now,
+    )
+
+
+async def start_sending(
+    tx: Transaction,
+    message_id: UUID,
+    *,
+    channel: str,
+    address: str,
+    locale: str,
+    subject: str,
+    body: str,
+    sms: str,
+    now: datetime,
+) -> int:
+    """Mark a message `sending` and open its next attempt; returns the attempt number."""
+    number: int = await tx.fetchval(
+        """UPDATE messages SET status = 'sending', sending_since = $8, attempts = attempts + 1,
+               channel = $2, address = $3, locale = $4, subject = $5, body = $6, sms = $7,
+               updated_at = $8
+           WHERE id = $1
+           RETURNING attempts""",
+        message_id,
+        channel,
+        address,
+        locale,
+        subject,
+        body,
+        sms,
+        now,
+    )
+    await tx.execute(
+        """INSERT INTO message_attempts (message_id, number, channel, address, started_at)
+           VALUES ($1, $2, $3, $4, $5)""",
+        message_id,
+        number,
+        channel,
+        address,
+        now,
+    )
+    return number
+
+
+async def finish_attempt(
+    tx: Transaction,
+    message_id: UUID,
+    number: int,
+    *,
+    outcome: str,
+    detail: str | None,
+    status: str,
+    status_reason: str | None,
+    send_at: datetime | None,
+    now: datetime,
+) -> None:
+    """Close attempt `number` and move the message to sent, scheduled (retry) or failed."""
+    await tx.execute(
+        """UPDATE message_attempts SET finished_at = $3, outcome = $4, detail = $5
+           WHERE message_id = $1 AND number = $2""",
+        message_id,
+        number,
+        now,
+        outcome,
+        detail,
+    )
+    await tx.execute(
+        """UPDATE messages SET status = $2, status_reason = $3,
+               send_at = COALESCE($4, send_at), sending_since = NULL, updated_at = $5,
+               sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END
+           WHERE id = $1 AND status = 'sending'""",
+        message_id,
+        status,
+        status_reason,
+        send_at,
+        now,
+    )
+
+
+async def expire_stale_sending(tx: Transaction, *, older_than: datetime, now: datetime) -> int:
+    """Messages a stopped worker left mid-send: failed with an unknown outcome, never resent."""
+    reason = (
+        "delivery outcome unknown: the worker stopped while sending; not retried so that the "
+        "recipient cannot get it twice"
+    )
+    rows = await tx.fetch(
+        """UPDATE messages SET status = 'failed', status_reason = $2, sending_since = NULL,
+               updated_at = $3
+           WHERE status = 'sending' AND sending_since < $1
+           RETURNING id, attempts""",
+        older_than,
+        reason,
+        now,
+    )
+    for row in rows:
+        await tx.execute(
+            """UPDATE message_attempts SET finished_at = $3, outcome = 'outcome_unknown'
+               WHERE message_id = $1 AND number = $2 AND finished_at IS NULL""",
+            row["id"],
+            row["attempts"],
+            now,
+        )
+    return len(rows)
+
+
+def _scope(
+    network_id: UUID,
+    clinic_ids: Sequence[UUID],
+    filters: dict[str, Any],
+    *,
+    statuses: Sequence[str] | None = None,
+) -> tuple[list[str], list[Any]]:
+    where = ["network_id = $1"]
+    args: list[Any] = [network_id]
+    if clinic_ids:
+        args.append(list(clinic_ids))
+        where.append(f"clinic_id = ANY(${len(args)})")
+    for column, value in filters.items():
+        if value is not None:
+            args.append(value)
+            where.append(f"{column} = ${len(args)}")
+    if statuses is not None:
+        args.append(list(statuses))
+        where.append(f"status = ANY(${len(args)})")
+    return where, args
+
+
+async def list_messages(
+    conn: Conn,
+    *,
+    network_id: UUID,
+    clinic_ids: Sequence[UUID],
+    filters: dict[str, Any],
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """The message log, newest first."""
+    where, args = _scope(network_id, clinic_ids, filters)
+    if after is not None:
+        args.extend(after)
+        where.append(f"(created_at, id) < (${len(args) - 1}, ${len(args)})")
+    args.append(limit)
+    return await conn.fetch(
+        f"""SELECT * FROM messages WHERE {" AND ".join(where)}
+            ORDER BY created_at DESC, id DESC LIMIT ${len(args)}""",
+        *args,
+    )
+
+
+async def list_scheduled(
+    conn: Conn,
+    *,
+    network_id: UUID,
+    clinic_ids: Sequence[UUID],
+    filters: dict[str, Any],
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """Messages still to go out, soonest first."""
+    where, args = _scope(network_id, clinic_ids, filters, statuses=("scheduled", "sending"))
+    if after is not None:
+        args.extend(after)
+        where.append(f"(send_at, id) > (${len(args) - 1}, ${len(args)})")
+    args.append(limit)
+    return await conn.fetch(
+        f"""SELECT * FROM messages WHERE {" AND ".join(where)}
+            ORDER BY send_at, id LIMIT ${len(args)}""",
+        *args,
+    )
+
+
+async def get_message(
+    conn: Conn, *, network_id: UUID, clinic_ids: Sequence[UUID], message_id: UUID
+) -> asyncpg.Record | None:
+    where, args = _scope(network_id, clinic_ids, {"id": message_id})
+    return await conn.fetchrow(f"SELECT * FROM messages WHERE {' AND '.join(where)}", *args)
+
+
+async def get_attempts(conn: Conn, message_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM message_attempts WHERE message_id = $1 ORDER BY number", message_id
+    )
+
+
+# --- templates and branding ----------------------------------------------------------------------
+
+
+async def template_overrides(conn: Conn, network_id: UUID, kind: str) -> dict[tuple[str, str], str]:
+    """(locale, part) -> source of the network's own templates of `kind`."""
+    rows = await conn.fetch(
+        "SELECT locale, part, source FROM template_overrides WHERE network_id = $1 AND kind = $2",
+        network_id,
+        kind,
+    )
+    return {(r["locale"], r["part"]): r["source"] for r in rows}
+
+
+async def put_template_override(
+    tx: Transaction,
+    *,
+    network_id: UUID,
+    kind: str,
+    locale: str,
+    part: str,
+    source: str,
+    now: datetime,
+    by: str,
+) -> None:
+    await tx.execute(
+        """INSERT INTO template_overrides (network_id, kind, locale, part, source, updated_at,
+               updated_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (network_id, kind, locale, part) DO UPDATE SET source = EXCLUDED.source,
+               updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by""",
+        network_id,
+        kind,
+        locale,
+        part,
+        source,
+        now,
+        by,
+    )
+
+
+async def get_branding(conn: Conn, network_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM branding WHERE network_id = $1", network_id)
+
+
+async def put_branding(
+    tx: Transaction,
+    *,
+    network_id: UUID,
+    network_name: str,
+    signature: str | None,
+    now: datetime,
+    by: str,
+) -> asyncpg.Record:
+    row = await tx.fetchrow(
+        """INSERT INTO branding (network_id, network_name, signature, updated_at, updated_by)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (network_id) DO UPDATE SET network_name = EXCLUDED.network_name,
+               signature = EXCLUDED.signature, updated_at = EXCLUDED.updated_at,
+               updated_by = EXCLUDED.updated_by
+           RETURNING *""",
+        network_id,
+        network_name,
+        signature,
+        now,
+        by,
+    )
+    assert row is not None
+    return row

@@ -28,6 +28,7 @@ def stack(parts: Parts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lo
         root=tmp_path_factory.mktemp("stack"),
         ports={name: free_port() for name in SERVICES},
         smtp_port=free_port(),
+        sms_port=free_port(),
         # The session's PostgreSQL and broker stand in for the embedded ones `make run` starts;
         # the stack's own start of those is covered by the devstack tests.
         database_url=database_on_server(parts.database_url, "postgres"),
@@ -85,7 +86,7 @@ async def test_a_completed_session_crosses_process_boundaries(
 
         async def arrived() -> list:
             return await conn.fetch(
-                "SELECT trace_id FROM skeleton_session_completions WHERE appointment_id = $1",
+                "SELECT trace_id FROM messages WHERE appointment_id = $1 AND kind = 'aftercare'",
                 session_id,
             )
 
@@ -98,7 +99,7 @@ async def test_a_completed_session_crosses_process_boundaries(
 def test_stopping_leaves_no_process_behind(stack: LocalStack) -> None:
     """Runs last in this module: stops the stack the tests above used."""
     pids = [p.pid for p in stack.processes.values()]
-    assert len(pids) == len(SERVICES) + 1  # the services and the SMTP sink
+    assert len(pids) == len(SERVICES) + 2  # the services, the SMTP sink and the SMS sink
 
     stack.stop()
 

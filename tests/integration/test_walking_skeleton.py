@@ -1,7 +1,8 @@
 """One real event travels the whole way: booking → outbox → relay → Kafka → notifications.
 
-Against real PostgreSQL and a real Kafka-protocol broker: the event arrives, a redelivery has no
-second effect, one trace id spans the HTTP request and the handler.
+Against real PostgreSQL and a real Kafka-protocol broker: the event arrives (notifications
+schedules the session's aftercare and check-in), a redelivery has no second effect, one trace id
+spans the HTTP request and the handler.
 """
 
 from __future__ import annotations
@@ -12,10 +13,16 @@ from uuid import UUID, uuid4
 from shared.events.booking import TOPIC as APPOINTMENTS
 from tests.support import Parts, RunningService, bearer, eventually, produce, read_topic
 
+AFTER_A_SESSION = ["aftercare", "side_effect_checkin"]
+"""The messages a SessionCompleted without plan dates schedules for the patient."""
+
 
 async def completions(notifications: RunningService, appointment_id: UUID) -> list[dict]:
+    """The messages notifications recorded for the appointment's completed session."""
     rows = await notifications.pool.fetch(
-        "SELECT * FROM skeleton_session_completions WHERE appointment_id = $1", appointment_id
+        "SELECT * FROM messages WHERE appointment_id = $1 AND event_type = $2 ORDER BY kind",
+        appointment_id,
+        "mesocare.booking.SessionCompleted.v1",
     )
     return [dict(r) for r in rows]
 
@@ -52,10 +59,10 @@ class TestSessionCompletedTravelsToNotifications:
 
         rows = await eventually(lambda: completions(notifications, UUID(session["id"])))
 
-        assert len(rows) == 1
-        assert rows[0]["network_id"] == network
-        assert rows[0]["areas"] == ["scalp"]
-        assert rows[0]["event_id"] == UUID(session["event_id"])
+        assert [r["kind"] for r in rows] == AFTER_A_SESSION
+        assert {r["network_id"] for r in rows} == {network}
+        assert {r["event_id"] for r in rows} == {UUID(session["event_id"])}
+        assert rows[0]["facts"]["areas"] == ["scalp"]
 
     async def test_the_row_and_its_event_are_written_together(
         self, booking: RunningService
@@ -92,7 +99,9 @@ class TestSessionCompletedTravelsToNotifications:
         marker = await complete_session(booking, uuid4())  # proves the redelivery was consumed
         await eventually(lambda: completions(notifications, UUID(marker["id"])))
 
-        assert len(await completions(notifications, appointment)) == 1
+        assert [r["kind"] for r in await completions(notifications, appointment)] == (
+            AFTER_A_SESSION
+        )
 
     async def test_one_trace_spans_the_request_and_the_handler(
         self, booking: RunningService, notifications: RunningService
@@ -102,5 +111,5 @@ class TestSessionCompletedTravelsToNotifications:
 
         session = await complete_session(booking, uuid4(), headers={"traceparent": traceparent})
 
-        [row] = await eventually(lambda: completions(notifications, UUID(session["id"])))
-        assert row["trace_id"] == trace_id
+        rows = await eventually(lambda: completions(notifications, UUID(session["id"])))
+        assert [r["trace_id"] for r in rows] == [trace_id, trace_id]

@@ -1,0 +1,310 @@
+"""Aftercare latency: SessionCompleted committed → aftercare mail accepted by SMTP.
+
+DESIGN §10 sets the target: p99 <= 100 ms at 100 sessions/s. This starts its own embedded
+PostgreSQL, a tansu broker and an SMTP sink (aiosmtpd), then, in this one process:
+
+1. measures a bare aiokafka produce→consume round trip at the same rate (the floor);
+2. registers the patients through the notifications consumer (PatientRegistered);
+3. commits SessionCompleted at a steady rate the way booking does (a business row and the
+   outbox row in one transaction), lets the outbox relay publish them, and the notifications
+   service (its real app: consumer, handler, dispatcher) mail the aftercare;
+4. prints p50/p99 of commit → SMTP `250` next to the round trip, and the ratio to the target.
+
+Exits 1 when p99 is over the target.
+
+    .venv/bin/python -m bench.aftercare_latency [--rate 100] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import math
+import shutil
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+TARGET_P99_MS = 100.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+async def round_trip(bootstrap: str, rate: int, seconds: float) -> list[float]:
+    """Bare aiokafka: produce one record, time until a consumer in the same process has it."""
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    topic = f"bench.roundtrip.{uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    await admin.close()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-{uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        session_timeout_ms=2000,
+        heartbeat_interval_ms=500,
+        fetch_max_wait_ms=5,
+    )
+    await producer.start()
+    await consumer.start()
+    sent: dict[bytes, float] = {}
+    latencies: list[float] = []
+    total = int(rate * seconds)
+
+    async def consume() -> None:
+        while len(latencies) < total:
+            batches = await consumer.getmany(timeout_ms=100)
+            now = time.perf_counter()
+            for records in batches.values():
+                for r in records:
+                    if r.key in sent:
+                        latencies.append((now - sent.pop(r.key)) * 1000)
+
+    try:
+        # Warm up until the consumer is assigned and reading.
+        await producer.send_and_wait(topic, b"warmup", key=b"warmup")
+        while not consumer.assignment():
+            await consumer.getmany(timeout_ms=100)
+        reader = asyncio.create_task(consume())
+        start = time.perf_counter()
+        for i in range(total):
+            await _pace(start, i, rate)
+            key = f"{i}".encode()
+            sent[key] = time.perf_counter()
+            await producer.send(topic, b"x" * 1024, key=key)
+        await asyncio.wait_for(reader, timeout=30)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    return latencies
+
+
+async def _pace(start: float, i: int, rate: int) -> None:
+    delay = start + i / rate - time.perf_counter()
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+async def wait_until(check: Any, *, within: float) -> None:
+    """Poll `check` until it holds or `within` seconds pass (the caller reports shortfalls)."""
+    deadline = time.monotonic() + within
+    while True:
+        if await check() or time.monotonic() > deadline:
+            return
+        await asyncio.sleep(0.1)
+
+
+class TimedSink:
+    """An aiosmtpd handler that notes when each recipient's mail was accepted."""
+
+    def __init__(self) -> None:
+        self.accepted: dict[str, float] = {}
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        at = time.perf_counter()
+        for rcpt in envelope.rcpt_tos:
+            self.accepted[rcpt] = at
+        return "250 Message accepted for delivery"
+
+
+async def pipeline(
+    database_url: str, bootstrap: str, smtp_port: int, sink: TimedSink, rate: int, seconds: float
+) -> tuple[list[float], int]:
+    from services.notifications.app import create_app
+    from services.notifications.settings import Settings
+    from shared import outbox
+    from shared.db import create_pool, ensure_database, migrate
+    from shared.events.booking import ClinicRef, PractitionerRef, Preparation, SessionCompleted
+    from shared.events.records import PatientRegistered
+    from shared.outbox import Relay
+    from shared.settings import PlatformSettings, database_on_server
+
+    platform = PlatformSettings(
+        env="test",
+        database_url=database_url,
+        kafka_bootstrap_servers=bootstrap,
+        kafka_session_timeout_ms=2000,
+        kafka_heartbeat_interval_ms=500,
+        otel_traces_exporter="none",
+    )
+    settings = Settings(platform=platform, smtp_port=smtp_port, db_pool_max=20)
+
+    # The producing side: a database with the platform tables (outbox) and a business table,
+    # written like booking writes them, published by the platform's relay.
+    dsn = database_on_server(database_url, "bench_booking")
+    await ensure_database(dsn)
+    pool = await create_pool(dsn, max_size=10)
+    empty = Path(server_dir_for_migrations())
+    await migrate(pool, empty, service="bench_booking")
+    await pool.execute(
+        "CREATE TABLE IF NOT EXISTS sessions (id uuid PRIMARY KEY, completed_at timestamptz)"
+    )
+    relay = Relay(pool=pool, platform=platform, service="bench_booking", poll_seconds=0.5)
+    relay_task = asyncio.create_task(relay.run())
+
+    network = uuid4()
+    total = int(rate * seconds)
+    patients = [uuid4() for _ in range(total)]
+    clinic = ClinicRef(clinic_id=uuid4(), name="Bench clinic", timezone="Europe/Madrid")
+    practitioner = PractitionerRef(practitioner_id=uuid4(), name="Dr Bench")
+    committed: dict[str, float] = {}
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        notifications = app.state.pool
+        async with pool.acquire() as conn, conn.transaction():
+            for p in patients:
+                await outbox.add(
+                    conn,
+                    PatientRegistered(
+                        network_id=network,
+                        patient_id=p,
+                        given_name="Bench",
+                        family_name="Patient",
+                        email=f"{p}@bench.test",
+                    ),
+                    source="mesocare/records",
+                )
+
+        async def registered() -> bool:
+            known = await notifications.fetchval(
+                "SELECT count(*) FROM patients WHERE network_id = $1", network
+            )
+            return bool(known >= total)
+
+        await wait_until(registered, within=120)
+
+        start = time.perf_counter()
+        for i, p in enumerate(patients):
+            await _pace(start, i, rate)
+            now = datetime.now(UTC)
+            appointment = uuid4()
+            async with pool.acquire() as conn:
+                async with conn.transaction():
+                    await conn.execute(
+                        "INSERT INTO sessions (id, completed_at) VALUES ($1, $2)", appointment, now
+                    )
+                    await outbox.add(
+                        conn,
+                        SessionCompleted(
+                            network_id=network,
+                            appointment_id=appointment,
+                            patient_id=p,
+                            clinic=clinic,
+                            practitioner=practitioner,
+                            room_id=uuid4(),
+                            treatment_type_id=uuid4(),
+                            treatment_name="Skin rejuvenation",
+                            kind="treatment",
+                            indication="skin_rejuvenation",
+                            areas=["face"] if i % 2 else ["scalp"],
+                            starts_at=now,
+                            ends_at=now,
+                            completed_at=now,
+                            completed_by="bench",
+                            preparation=Preparation(
+                                disinfection="chlorhexidine", numbing_cream=False
+                            ),
+                        ),
+                        source="mesocare/booking",
+                    )
+                committed[f"{p}@bench.test"] = time.perf_counter()
+
+        async def all_mailed() -> bool:
+            return len(committed.keys() & sink.accepted.keys()) >= total
+
+        await wait_until(all_mailed, within=60)
+    await relay.stop()
+    await asyncio.wait_for(relay_task, 10)
+    await relay.close()
+    await pool.close()
+    latencies = [
+        (sink.accepted[a] - t0) * 1000 for a, t0 in committed.items() if a in sink.accepted
+    ]
+    return latencies, total
+
+
+def server_dir_for_migrations() -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="bench-no-migrations-")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=int, default=100, help="sessions per second")
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long (max 60)")
+    args = parser.parse_args()
+    rate, seconds = max(1, min(args.rate, 500)), max(1.0, min(args.seconds, 60.0))
+    logging.disable(logging.WARNING)
+
+    from aiosmtpd.controller import Controller
+
+    from devstack.broker import Tansu
+    from devstack.ports import free_port
+    from devstack.postgres import EmbeddedPostgres
+    from shared.kafka import ensure_topics
+    from tests.support import server_dir
+
+    root = server_dir("mesocare-bench-")
+    pg = EmbeddedPostgres(root / "pgdata", port=free_port(), durable=False)
+    broker = Tansu(port=free_port(), log_path=root / "tansu.log")
+    sink = TimedSink()
+    smtp_port = free_port()
+    smtp = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+    pg.start()
+    broker.start()
+    smtp.start()
+    try:
+
+        async def run() -> tuple[list[float], list[float], int]:
+            await ensure_topics(broker.bootstrap)
+            bare = await round_trip(broker.bootstrap, rate, min(seconds, 5.0))
+            measured, total = await pipeline(
+                pg.url, broker.bootstrap, smtp_port, sink, rate, seconds
+            )
+            return bare, measured, total
+
+        bare, measured, total = asyncio.run(run())
+    finally:
+        smtp.stop()
+        broker.stop()
+        pg.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+    print(f"aftercare latency at {rate} sessions/s for {seconds:g} s ({total} sessions)")
+    print(
+        f"  bare aiokafka produce→consume:  p50 {percentile(bare, 50):7.1f} ms   "
+        f"p99 {percentile(bare, 99):7.1f} ms   (n={len(bare)})"
+    )
+    missing = total - len(measured)
+    if missing:
+        print(f"  {missing} of {total} aftercare mails had not arrived 60 s after the last commit")
+    # A mail that never arrived counts as infinitely late, so p99 cannot hide it.
+    measured = measured + [math.inf] * missing
+    p50, p99 = percentile(measured, 50), percentile(measured, 99)
+    print(
+        f"  committed → SMTP accepted:      p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   "
+        f"(n={len(measured) - missing})"
+    )
+    print(
+        f"  p99 / target ({TARGET_P99_MS:g} ms): {p99 / TARGET_P99_MS:.2f}   "
+        f"p99 / bare round-trip p99: {p99 / percentile(bare, 99):.1f}x"
+    )
+    return 0 if p99 <= TARGET_P99_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""What a message says: the template variables of each kind, from its event and the replicas.
+
+Pure: values in, a context dict out. Dates of appointments and sessions are shown on the
+clinic's wall clock (where the patient has to be); everything else about timing is done in
+domain.timing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.notifications.domain import Branding, MessageKind, aftercare_plan, allowed_variables
+from services.notifications.rendering import format_date, format_local
+from shared.events.base import Event
+from shared.events.booking import AppointmentEvent, AppointmentRescheduled, SessionCompleted
+from shared.events.formulary import RecalledLotExposure
+from shared.events.records import AdverseEventReported
+
+K = MessageKind
+NO_ADDRESS = "ask the clinic for directions"
+"""Booking's ClinicRef carries no street address yet; the templates still need a phrase."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scene:
+    """Who and where, as the replicas know them when the message goes out."""
+
+    recipient_name: str
+    locale: str
+    patient_tz: ZoneInfo
+    clinic_tz: ZoneInfo
+    clinic_name: str
+    clinic_phone: str
+    network_name: str
+    signature: str | None
+    patient_name: str
+    appointment_starts_at: datetime | None = None
+    """The session an adverse event is linked to, when the replica knows it."""
+
+
+def branding(scene: Scene) -> Branding:
+    return Branding(
+        network_name=scene.network_name,
+        clinic_name=scene.clinic_name,
+        clinic_phone=scene.clinic_phone,
+        signature=scene.signature or f"The {scene.clinic_name} team",
+    )
+
+
+def _when(moment: datetime, scene: Scene) -> tuple[str, str]:
+    return format_local(moment, scene.clinic_tz, scene.locale)
+
+
+def _day(day: date, scene: Scene) -> str:
+    return format_date(day, scene.locale)
+
+
+def _appointment(event: AppointmentEvent, scene: Scene) -> dict[str, Any]:
+    day, at = _when(event.starts_at, scene)
+    return {
+        "appointment_date": day,
+        "appointment_time": at,
+        "treatment_name": event.treatment_name,
+        "practitioner_name": event.practitioner.name,
+        "clinic_address": getattr(event.clinic, "address", None) or NO_ADDRESS,
+        "duration_minutes": int((event.ends_at - event.starts_at).total_seconds() // 60),
+    }
+
+
+def context(kind: MessageKind, event: Event, scene: Scene) -> dict[str, Any]:
+    """Every variable `kind` declares (domain.kinds), filled from `event` and `scene`."""
+    ctx: dict[str, Any] = {**branding(scene).as_context(), "recipient_name": scene.recipient_name}
+    if kind in (K.APPOINTMENT_CONFIRMATION, K.APPOINTMENT_REMINDER, K.APPOINTMENT_CANCELLED):
+        assert isinstance(event, AppointmentEvent)
+        ctx |= _appointment(event, scene)
+    elif kind is K.APPOINTMENT_RESCHEDULED:
+        assert isinstance(event, AppointmentRescheduled)
+        ctx |= _appointment(event, scene)
+        ctx["previous_date"], ctx["previous_time"] = _when(event.previous_starts_at, scene)
+    elif kind in (K.AFTERCARE, K.SIDE_EFFECT_CHECKIN):
+        assert isinstance(event, SessionCompleted)
+        ctx |= aftercare_plan(event.areas, locale=scene.locale).as_context()
+        ctx["session_date"] = _when(event.completed_at, scene)[0]
+        ctx["practitioner_name"] = event.practitioner.name
+    elif kind in (K.NEXT_SESSION_DUE, K.MAINTENANCE_REMINDER):
+        assert isinstance(event, SessionCompleted)
+        due = event.next_session_due if kind is K.NEXT_SESSION_DUE else event.maintenance_due
+        assert due is not None
+        ctx |= {
+            "due_date": _day(due, scene),
+            "treatment_name": event.treatment_name,
+            "practitioner_name": event.practitioner.name,
+        }
+    elif kind is K.ADVERSE_EVENT_ALERT:
+        assert isinstance(event, AdverseEventReported)
+        onset_day, onset_time = _when(event.onset_at, scene)
+        ctx |= {
+            "patient_name": scene.patient_name,
+            "patient_reference": str(event.patient_id),
+            "adverse_event": event.kind.replace("_", " "),
+            "severity": event.severity,
+            "onset": f"{onset_day} {onset_time}",
+            "session_date": (
+                _when(scene.appointment_starts_at, scene)[0]
+                if scene.appointment_starts_at
+                else None
+            ),
+            "lot_numbers": list(event.lot_numbers),
+            "reported_by": event.reported_by,
+            "notes": event.description or None,
+        }
+    elif kind in (K.RECALL_NOTICE_PATIENT, K.RECALL_NOTICE_PRACTITIONER):
+        assert isinstance(event, RecalledLotExposure)
+        ctx |= {
+            "session_date": _when(event.administered_at, scene)[0],
+            "product_name": event.ingredient_name,
+            "lot_number": event.lot_number,
+            "patient_name": scene.patient_name,
+            "patient_reference": str(event.patient_id),
+            "recall_reason": event.reason,
+        }
+    # Exactly the kind's variables: a missing one is a bug the renderer reports.
+    return {k: v for k, v in ctx.items() if k in allowed_variables(kind)}

@@ -1,0 +1,115 @@
+"""Request and response models of the notifications API."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.notifications.domain import MessageKind
+
+MessageStatus = Literal["scheduled", "sending", "sent", "failed", "skipped", "withdrawn"]
+RecipientType = Literal["patient", "practitioner", "clinic"]
+
+
+class MessageSummary(BaseModel):
+    """One message of the log: what, to whom, and where it stands."""
+
+    id: UUID
+    kind: MessageKind
+    status: MessageStatus
+    status_reason: str | None = Field(
+        None, description="Why it was skipped, withdrawn or failed, or why it is being retried"
+    )
+    recipient_type: RecipientType
+    recipient_id: UUID
+    patient_id: UUID | None
+    appointment_id: UUID | None
+    clinic_id: UUID | None
+    event_id: UUID = Field(description="The event that caused it (ce_id)")
+    event_type: str
+    channel: Literal["email", "sms"] | None
+    address: str | None
+    due_at: datetime = Field(description="When it fell due, before quiet hours")
+    send_at: datetime = Field(description="When it goes (or went) out at the earliest")
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    trace_id: str | None = Field(None, description="Trace of the event handler that created it")
+
+
+class Attempt(BaseModel):
+    number: int
+    channel: Literal["email", "sms"]
+    address: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: Literal["sent", "temporary_failure", "permanent_failure", "outcome_unknown"] | None
+    detail: str | None
+
+
+class MessageRead(MessageSummary):
+    """A message with its rendered content (once rendered) and every attempt."""
+
+    locale: str | None
+    subject: str | None
+    body: str | None
+    sms: str | None
+    attempts_log: list[Attempt]
+
+
+class TemplatePart(BaseModel):
+    source: str
+    origin: Literal["network", "default"] = Field(
+        description="The network's own wording, or the one shipped with the service"
+    )
+    locale: str = Field(description="The locale the source is for, after falling back")
+
+
+class TemplateRead(BaseModel):
+    kind: MessageKind
+    locale: str
+    subject: TemplatePart
+    text: TemplatePart
+    sms: TemplatePart
+    variables: dict[str, str] = Field(description="Variables this kind's templates may use")
+
+
+class TemplateUpdate(BaseModel):
+    """The parts to set for this kind and locale; parts left out keep their current wording."""
+
+    model_config = ConfigDict(extra="forbid")
+    subject: str | None = Field(None, min_length=1)
+    text: str | None = Field(None, min_length=1)
+    sms: str | None = Field(None, min_length=1)
+
+
+class Preferences(BaseModel):
+    """How a patient wants to be reached."""
+
+    model_config = ConfigDict(extra="forbid")
+    preferred_channel: Literal["email", "sms"] = "email"
+    channel_opt_outs: list[Literal["email", "sms"]] = Field(default_factory=list)
+    marketing_consent: bool = False
+    locale: str = Field("en", max_length=35)
+    timezone: str = Field("UTC", max_length=64, description="IANA timezone, e.g. Europe/Madrid")
+    quiet_hours_start: time | None = Field(None, description="Local time, e.g. 21:00")
+    quiet_hours_end: time | None = Field(None, description="Local time, e.g. 08:00")
+
+
+class PreferencesRead(Preferences):
+    patient_id: UUID
+    email: str | None
+    phone: str | None
+
+
+class BrandingUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    network_name: str = Field(min_length=1, max_length=120)
+    signature: str | None = Field(None, max_length=500)
+
+
+class BrandingRead(BrandingUpdate):
+    updated_at: datetime | None = None
