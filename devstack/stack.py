@@ -23,6 +23,7 @@ import psutil
 from devstack.broker import Tansu
 from devstack.ports import port_open, wait_for_port
 from devstack.postgres import EmbeddedPostgres, stop_stale_server
+from shared.demo import DEMO_NETWORK_ID
 
 SERVICES: dict[str, int] = {
     "booking": 8001,
@@ -155,6 +156,9 @@ class LocalStack:
             ),
             "KAFKA_SESSION_TIMEOUT_MS": os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "2000"),
             "KAFKA_HEARTBEAT_INTERVAL_MS": os.environ.get("KAFKA_HEARTBEAT_INTERVAL_MS", "500"),
+            "MESOCARE_DEMO_NETWORK_ID": os.environ.get(
+                "MESOCARE_DEMO_NETWORK_ID", str(DEMO_NETWORK_ID)
+            ),
             "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
             "NOTIFICATIONS_SMTP_PORT": str(self.config.smtp_port),
             "NOTIFICATIONS_SMS_URL": f"http://127.0.0.1:{self.config.sms_port}/messages",
