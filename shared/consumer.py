@@ -116,7 +116,8 @@ class Consumer:
             auto_offset_reset="earliest",
             session_timeout_ms=self.platform.kafka_session_timeout_ms,
             heartbeat_interval_ms=self.platform.kafka_heartbeat_interval_ms,
-            max_poll_records=200,
+            max_poll_records=500,
+            fetch_max_wait_ms=100,
         )
         self._consumer = consumer
         await consumer.start()
@@ -124,18 +125,22 @@ class Consumer:
         await self._dlq.start()
         try:
             while not self._stopping:
-                batches = await consumer.getmany(timeout_ms=500, max_records=200)
+                batches = await consumer.getmany(timeout_ms=500, max_records=500)
                 self.assigned = bool(consumer.assignment())
-                for tp, records in batches.items():
-                    for record in records:
-                        if self._stopping:
-                            break
-                        await self._handle_record(record)
-                        # Commit after each record's transaction: a crash redelivers at most
-                        # the record in flight, which the inbox then skips.
-                        await consumer.commit({tp: record.offset + 1})
-                    if records:
-                        self._update_lag(consumer, tp, records[-1].offset + 1)
+                if not batches:
+                    continue
+                # Partitions are independent (one aggregate's events share a partition), so
+                # they are handled side by side, each in order; offsets are committed once per
+                # batch after the transactions. A crash redelivers the uncommitted rest, which
+                # the inbox then skips.
+                done = await asyncio.gather(
+                    *(self._handle_partition(records) for records in batches.values())
+                )
+                offsets = {tp: pos for tp, pos in zip(batches, done, strict=True) if pos}
+                if offsets:
+                    await consumer.commit(offsets)
+                for tp, pos in offsets.items():
+                    self._update_lag(consumer, tp, pos)
         finally:
             await self._close()
 
@@ -143,6 +148,16 @@ class Consumer:
         end = consumer.highwater(tp)
         if end is not None:
             self._lag[tp] = max(0, end - position)
+
+    async def _handle_partition(self, records: list[ConsumerRecord]) -> int | None:
+        """Handle one partition's records in order; the offset to commit, if any were handled."""
+        position = None
+        for record in records:
+            if self._stopping:
+                break
+            await self._handle_record(record)
+            position = record.offset + 1
+        return position
 
     async def _handle_record(self, record: ConsumerRecord) -> None:
         started = time.perf_counter()

@@ -84,12 +84,14 @@ class TestAHandlerThatKeepsFailing:
             bad = await complete_session(booking, network, patient_id=str(poisoned_patient))
             good = await complete_session(booking, network)
             await eventually(lambda: _async(UUID(good["id"]) in handled))
-
-        dlq = await read_topic(
-            parts.kafka_bootstrap,
-            f"{APPOINTMENTS}.dlq",
-            until=lambda recs: any(header(r, "ce_id") == bad["event_id"] for r in recs),
-        )
+            # Read the DLQ while the consumer runs: the two sessions may sit on different
+            # partitions, so the bad one may still be in its retries.
+            dlq = await read_topic(
+                parts.kafka_bootstrap,
+                f"{APPOINTMENTS}.dlq",
+                until=lambda recs: any(header(r, "ce_id") == bad["event_id"] for r in recs),
+                within=30,
+            )
         [dead] = [r for r in dlq if header(r, "ce_id") == bad["event_id"]]
         assert "this patient's sessions always fail" in header(dead, "dlq_error")
         assert header(dead, "dlq_consumer") == consumer.group
