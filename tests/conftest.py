@@ -72,7 +72,14 @@ async def _create_topics(bootstrap: str) -> None:
 
 @pytest.fixture(scope="session")
 async def booking(parts: Parts) -> AsyncIterator[RunningService]:
-    async with running_service(service_settings("booking", parts.platform())) as svc:
+    from devstack.ports import free_port
+
+    # Nothing listens on these: tests needing records or formulary start their own.
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    settings = service_settings(
+        "booking", parts.platform(), records_url=nowhere, formulary_url=nowhere
+    )
+    async with running_service(settings) as svc:
         yield svc
 
 

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from services.booking import api, handlers
 from services.booking.settings import Settings
+from shared.http import ServiceClient
 from shared.service import ServiceSpec, build_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return build_app(
+    settings = settings or Settings()
+    app = build_app(
         ServiceSpec(
-            settings=settings or Settings(),
+            settings=settings,
             title="MesoCare booking",
             description=(
                 "Clinics, practitioners, availability, appointments and the treatment "
@@ -27,3 +31,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             handlers=handlers.HANDLERS,
         )
     )
+    platform_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """The platform's lifespan plus the clients of the services booking calls."""
+        async with platform_lifespan(app):
+            app.state.records = ServiceClient(
+                settings.records_url, name="records", timeout=settings.records_timeout_seconds
+            )
+            app.state.formulary = ServiceClient(
+                settings.formulary_url,
+                name="formulary",
+                timeout=settings.formulary_timeout_seconds,
+            )
+            try:
+                yield
+            finally:
+                await app.state.records.close()
+                await app.state.formulary.close()
+
+    app.router.lifespan_context = lifespan
+    return app

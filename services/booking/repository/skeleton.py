@@ -1,4 +1,4 @@
-"""SQL of the booking service; every query is scoped by network id."""
+"""The walking skeleton's table (kept until it is retired)."""
 
 from __future__ import annotations
 

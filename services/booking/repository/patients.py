@@ -1,0 +1,42 @@
+"""The patient-id replica and what booking knows of a patient's history."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from shared.db import Transaction
+
+
+async def patient_known(tx: Transaction, *, network_id: UUID, patient_id: UUID) -> bool:
+    return bool(
+        await tx.fetchval(
+            "SELECT true FROM patients WHERE network_id = $1 AND patient_id = $2",
+            network_id,
+            patient_id,
+        )
+    )
+
+
+async def remember_patient(
+    tx: Transaction, *, network_id: UUID, patient_id: UUID, source: str
+) -> None:
+    await tx.execute(
+        """INSERT INTO patients (network_id, patient_id, source) VALUES ($1, $2, $3)
+           ON CONFLICT (network_id, patient_id) DO NOTHING""",
+        network_id,
+        patient_id,
+        source,
+    )
+
+
+async def completed_consultation_indications(
+    tx: Transaction, *, network_id: UUID, patient_id: UUID
+) -> set[str]:
+    rows = await tx.fetch(
+        """SELECT DISTINCT indication FROM appointments
+           WHERE network_id = $1 AND patient_id = $2 AND kind = 'consultation'
+             AND status = 'completed'""",
+        network_id,
+        patient_id,
+    )
+    return {r["indication"] for r in rows}

@@ -1,0 +1,74 @@
+"""Treatment plans."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from services.booking.repository.common import row_dict
+from shared.db import Transaction
+
+
+async def insert_plan(tx: Transaction, *, network_id: UUID, id: UUID, **fields: Any) -> None:
+    await tx.execute(
+        """INSERT INTO treatment_plans (id, network_id, patient_id, indication,
+               treatment_type_id, clinic_id, sessions_planned, interval_days,
+               maintenance_interval_days, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+        id,
+        network_id,
+        fields["patient_id"],
+        fields["indication"],
+        fields["treatment_type_id"],
+        fields["clinic_id"],
+        fields["sessions_planned"],
+        fields["interval_days"],
+        fields["maintenance_interval_days"],
+        fields["created_by"],
+    )
+
+
+async def get_plan(tx: Transaction, *, network_id: UUID, id: UUID) -> dict[str, Any] | None:
+    return row_dict(
+        await tx.fetchrow(
+            "SELECT * FROM treatment_plans WHERE network_id = $1 AND id = $2", network_id, id
+        )
+    )
+
+
+async def list_plans(
+    tx: Transaction, *, network_id: UUID, patient_id: UUID
+) -> list[dict[str, Any]]:
+    rows = await tx.fetch(
+        """SELECT * FROM treatment_plans WHERE network_id = $1 AND patient_id = $2
+           ORDER BY created_at DESC, id""",
+        network_id,
+        patient_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def latest_plan_for(
+    tx: Transaction, *, network_id: UUID, patient_id: UUID, treatment_type_id: UUID
+) -> UUID | None:
+    return await tx.fetchval(
+        """SELECT id FROM treatment_plans
+           WHERE network_id = $1 AND patient_id = $2 AND treatment_type_id = $3
+           ORDER BY created_at DESC, id LIMIT 1""",
+        network_id,
+        patient_id,
+        treatment_type_id,
+    )
+
+
+async def plan_session_dates(tx: Transaction, *, network_id: UUID, plan_id: UUID) -> list[date]:
+    """Local dates (clinic timezone) of the plan's completed sessions."""
+    rows = await tx.fetch(
+        """SELECT (a.starts_at AT TIME ZONE c.timezone)::date AS day
+           FROM appointments a JOIN clinics c ON c.id = a.clinic_id
+           WHERE a.network_id = $1 AND a.treatment_plan_id = $2 AND a.status = 'completed'""",
+        network_id,
+        plan_id,
+    )
+    return [r["day"] for r in rows]
