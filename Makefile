@@ -17,8 +17,22 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)
 	$(BIN)/python -m devstack run
 
-test: $(STAMP)
+# Browser tests drive Debian's Chromium through Playwright (`playwright install` cannot download
+# here); installed once, as root, when missing.
+CHROMIUM := /usr/bin/chromium
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+	  echo "The browser tests need Debian's Chromium at $(CHROMIUM)."; \
+	  echo "Install it as root:  sudo apt-get update && sudo apt-get install -y chromium"; \
+	  exit 1; \
+	fi
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 from devstack.stack import LocalStack, StackConfig, StackError
+from services.gateway.seeding import DEMO_STAFF
+from shared.demo import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,7 +50,9 @@ def banner(stack: LocalStack, seconds: float) -> str:
         "",
         f"MesoCare is up ({seconds:.1f}s).",
         "",
-        f"  gateway            {stack.url('gateway')}/docs",
+        f"  Staff console      {stack.url('gateway')}/",
+        f"  gateway API        {stack.url('gateway')}/docs",
+        f"  AsyncAPI (events)  {stack.url('gateway')}/asyncapi.json",
     ]
     for name in ("booking", "records", "formulary", "notifications"):
         lines.append(f"  {name:<18} {stack.url(name)}/docs")
@@ -58,6 +62,9 @@ def banner(stack: LocalStack, seconds: float) -> str:
         f"  Kafka bootstrap    {stack.kafka_bootstrap}",
         f"  SMTP sink          127.0.0.1:{stack.config.smtp_port} → {stack.root / 'mail'}",
         f"  Logs               {stack.logs}/",
+        "",
+        f"Demo logins (demo network, password {DEMO_PASSWORD}):",
+        *(f"  {email:<34} {', '.join(roles)}" for email, _name, roles in DEMO_STAFF),
         "",
         "Press Ctrl-C to stop everything.",
     ]

@@ -47,6 +47,8 @@ class StackConfig:
     kafka_bootstrap: str | None = None
     """An external broker; None starts tansu."""
     durable: bool = True
+    seed_demo: bool = True
+    """Load the demo network through the services' APIs once they are ready."""
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -144,6 +146,16 @@ class LocalStack:
             self._spawn(name, [sys.executable, "-m", f"services.{name}"], env=self.service_env())
         say("• services starting: " + ", ".join(SERVICES))
         self.wait_ready()
+        if self.config.seed_demo:
+            from devstack.seed import Seeder
+            from shared.settings import PlatformSettings
+
+            seeded = Seeder(
+                urls={name: self.url(name) for name in SERVICES},
+                platform=PlatformSettings(),
+                say=say,
+            ).run()
+            say(f"• demo network ready ({', '.join(f'{v} {k}' for k, v in seeded.items())} new)")
 
     def service_env(self) -> dict[str, str]:
         env = {

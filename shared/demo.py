@@ -9,8 +9,4 @@ from uuid import UUID
 
 DEMO_NETWORK_ID = UUID("0d3e0000-5eed-4de0-8000-000000000001")
 DEMO_PASSWORD = "mesocare-demo"
-DEMO_LOGINS = {
-    "admin@demo.mesocare.test": "network_admin",
-    "practitioner@demo.mesocare.test": "practitioner",
-    "reception@demo.mesocare.test": "receptionist",
-}
+"""The password of every demo login (services/gateway/seeding.py); published, so never real."""

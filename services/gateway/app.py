@@ -1,26 +1,63 @@
-"""The gateway service's FastAPI application."""
+"""The gateway service's FastAPI application: the shared lifespan plus the proxy's client."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from services.gateway import api, handlers
+from services.gateway import api, console, handlers
+from services.gateway.api.proxy import proxy_client
+from services.gateway.errors import OAuthError, TooManyAttempts
+from services.gateway.seeding import seed_demo_staff
 from services.gateway.settings import Settings
+from shared.problems import problem_response
 from shared.service import ServiceSpec, build_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return build_app(
+    settings = settings or Settings()
+    app = build_app(
         ServiceSpec(
-            settings=settings or Settings(),
+            settings=settings,
             title="MesoCare gateway",
-            description="The front door: staff console, tokens and the integration API.",
+            seed_demo=seed_demo_staff,
+            description=(
+                "The front door: the staff console, `POST /auth/token`, staff and integration "
+                "client management, and `/api/<service>/…` routed to the services."
+            ),
             migrations=MIGRATIONS,
-            routers=[api.router],
+            routers=[api.router, console.router],
             handlers=handlers.HANDLERS,
         )
     )
+    console.install(app)
+
+    async def with_headers(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, OAuthError | TooManyAttempts)
+        return problem_response(exc.to_problem(request.url.path), exc.headers)
+
+    app.add_exception_handler(OAuthError, with_headers)
+    app.add_exception_handler(TooManyAttempts, with_headers)
+
+    platform_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """The platform's lifespan plus the one HTTP client for the services behind the proxy."""
+        async with platform_lifespan(app):
+            app.state.proxy = proxy_client(
+                settings.proxy_connect_timeout_seconds, settings.proxy_read_timeout_seconds
+            )
+            try:
+                yield
+            finally:
+                await app.state.proxy.aclose()
+
+    app.router.lifespan_context = lifespan
+    return app

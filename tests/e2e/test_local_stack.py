@@ -18,6 +18,7 @@ import pytest
 
 from devstack.ports import free_port
 from devstack.stack import SERVICES, LocalStack, StackConfig
+from shared.demo import DEMO_PASSWORD
 from shared.settings import PlatformSettings, database_on_server
 from tests.support import Parts, bearer, eventually
 
@@ -94,6 +95,42 @@ async def test_a_completed_session_crosses_process_boundaries(
     finally:
         await conn.close()
     assert [r["trace_id"] for r in rows] == [trace_id]
+
+
+def test_the_demo_network_is_seeded_once_and_its_logins_work(stack: LocalStack) -> None:
+    from devstack.seed import DEMO_PATIENTS, Seeder
+
+    again = Seeder(
+        urls={name: stack.url(name) for name in SERVICES},
+        platform=PlatformSettings(env="test"),
+        say=lambda _line: None,
+    ).run()
+    assert again["patients"] == 0  # everything was there from the start
+
+    with httpx.Client(timeout=10) as client:
+        token = client.post(
+            f"{stack.url('gateway')}/auth/token",
+            data={
+                "grant_type": "password",
+                "username": "reception@demo.mesocare.test",
+                "password": DEMO_PASSWORD,
+            },
+        )
+        assert token.status_code == 200, token.text
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        found = client.get(
+            f"{stack.url('gateway')}/api/records/v1/patients",
+            params={"name": "Durand"},
+            headers=headers,
+        )
+        ingredients = client.get(
+            f"{stack.url('gateway')}/api/formulary/v1/ingredients", headers=headers
+        )
+    assert found.status_code == 200, found.text
+    assert [p["family_name"] for p in found.json()["items"]] == ["Durand"]
+    assert len(DEMO_PATIENTS) >= 4
+    assert ingredients.status_code == 200
+    assert len(ingredients.json()["items"]) > 10
 
 
 def test_stopping_leaves_no_process_behind(stack: LocalStack) -> None:

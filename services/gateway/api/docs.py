@@ -1,4 +1,4 @@
-"""HTTP boundary of the gateway."""
+"""The AsyncAPI document of every MesoCare event, served next to the OpenAPI document."""
 
 from typing import Any
 

@@ -1,0 +1,68 @@
+"""The staff web console: server-rendered pages, a server-side session, CSRF on every form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from services.gateway.console import pages, sessions
+
+router = pages.router
+
+
+def install(app: FastAPI) -> None:
+    """Static files, the console's entry redirect and its refusals (pages, not JSON)."""
+    app.mount(
+        "/console/static",
+        StaticFiles(directory=Path(__file__).parent / "static"),
+        name="console-static",
+    )
+
+    @app.get("/", include_in_schema=False)
+    async def entry() -> RedirectResponse:
+        return RedirectResponse("/console/day", status_code=303)
+
+    async def sign_in_required(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, sessions.SignInRequired)
+        if request.method == "GET":
+            return RedirectResponse(sessions.sign_in_url(exc.next_path), status_code=303)
+        return refused(
+            request,
+            401,
+            "Your session has ended",
+            "Your session has ended. Sign in again, then repeat what you were doing.",
+        )
+
+    async def csrf_refused(request: Request, exc: Exception) -> Response:
+        return refused(
+            request,
+            403,
+            "This form was refused",
+            "This form could not be accepted: it has expired or did not come from this "
+            "console. Go back, reload the page and try again.",
+        )
+
+    async def form_refused(request: Request, exc: Exception) -> Response:
+        return refused(
+            request, 400, "This form was refused", "The form was not sent as a web form."
+        )
+
+    app.add_exception_handler(sessions.SignInRequired, sign_in_required)
+    app.add_exception_handler(sessions.CsrfRefused, csrf_refused)
+    app.add_exception_handler(sessions.FormRefused, form_refused)
+
+
+def refused(request: Request, status_code: int, title: str, message: str) -> Response:
+    return pages.page(
+        request,
+        "refused.html",
+        None,
+        status_code,
+        title=title,
+        message=message,
+        back="/console/day",
+        back_label="Back to the console",
+    )

@@ -1,0 +1,351 @@
+"""The staff console's pages: sign-in/out, Clinic day, Book, Patients, Formulary, Messages."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from services.gateway import accounts, domain
+from services.gateway.api.tokens import client_address
+from services.gateway.console import sessions
+from services.gateway.console.services import Answer, ask
+from services.gateway.console.sessions import CurrentStaff, StaffSession
+from services.gateway.errors import InvalidGrant, TooManyAttempts
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+NAV = [
+    ("/console/day", "Clinic day"),
+    ("/console/book", "Book"),
+    ("/console/patients", "Patients"),
+    ("/console/formulary", "Formulary"),
+    ("/console/messages", "Messages"),
+]
+MESSAGE_STATUSES = ["scheduled", "sending", "sent", "failed", "skipped", "withdrawn"]
+
+
+def page(
+    request: Request,
+    name: str,
+    staff: StaffSession | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    context.setdefault("errors", {})
+    context.setdefault("problem", None)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {"staff": staff, "nav": NAV, "active": request.url.path, **context},
+        status_code=status_code,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- signing in and out ------------------------------------------------------------------------
+
+
+def login_page(
+    request: Request,
+    *,
+    status_code: int = 200,
+    email: str = "",
+    next_path: str = "/console/day",
+    message: str | None = None,
+    errors: dict[str, str] | None = None,
+    signed_out: bool = False,
+) -> HTMLResponse:
+    csrf_token = domain.new_csrf_token()
+    response = page(
+        request,
+        "login.html",
+        None,
+        status_code,
+        title="Sign in",
+        csrf_token=csrf_token,
+        email=email,
+        next_path=sessions.safe_next(next_path),
+        message=message,
+        errors=errors or {},
+        signed_out=signed_out,
+    )
+    response.set_cookie(
+        sessions.LOGIN_CSRF_COOKIE,
+        csrf_token,
+        path="/console/login",
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.secure_cookies,
+    )
+    return response
+
+
+@router.get("/login")
+async def sign_in_form(request: Request, next: str = "", signed_out: bool = False) -> Response:
+    return login_page(request, next_path=next, signed_out=signed_out)
+
+
+@router.post("/login")
+async def sign_in(request: Request) -> Response:
+    form = await sessions.read_form(request)
+    if not domain.tokens_equal(
+        form.get("csrf_token"), request.cookies.get(sessions.LOGIN_CSRF_COOKIE)
+    ):
+        raise sessions.CsrfRefused()
+    email, password = form.get("email", "").strip(), form.get("password", "")
+    next_path = form.get("next", "")
+    errors = {}
+    if not email:
+        errors["email"] = "Enter your email."
+    if not password:
+        errors["password"] = "Enter your password."
+    if errors:
+        return login_page(request, status_code=422, email=email, next_path=next_path, errors=errors)
+    try:
+        issued = await accounts.sign_in_staff(
+            request.app.state.pool,
+            request.app.state.settings,
+            email=email,
+            password=password,
+            address=client_address(request),
+        )
+    except InvalidGrant as exc:
+        return login_page(
+            request, status_code=400, email=email, next_path=next_path, message=exc.detail
+        )
+    except TooManyAttempts as exc:
+        response = login_page(
+            request, status_code=429, email=email, next_path=next_path, message=exc.detail
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    response = RedirectResponse(sessions.safe_next(next_path), status_code=303)
+    await sessions.start_session(request, response, issued.account)
+    return response
+
+
+@router.post("/logout")
+async def sign_out(request: Request, staff: CurrentStaff) -> Response:
+    await sessions.checked_form(request, staff)
+    response = RedirectResponse("/console/login?signed_out=true", status_code=303)
+    await sessions.end_session(request, response)
+    return response
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+
+def _local(moment: str, tz: ZoneInfo) -> str:
+    return datetime.fromisoformat(moment).astimezone(tz).strftime("%H:%M")
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _day(text: str, tz: ZoneInfo, errors: dict[str, str]) -> date:
+    if not text:
+        return datetime.now(tz).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors["date"] = "Enter a day as YYYY-MM-DD."
+        return datetime.now(tz).date()
+
+
+def _uuid_field(text: str, field: str, label: str, errors: dict[str, str]) -> UUID | None:
+    if not text:
+        return None
+    try:
+        return UUID(text)
+    except ValueError:
+        errors[field] = f"Choose a {label} from the list."
+        return None
+
+
+async def _clinics(request: Request, staff: StaffSession) -> tuple[list[dict[str, Any]], Answer]:
+    answer = await ask(request, staff, "booking", "/v1/clinics", {"limit": 200})
+    return (answer.data or {}).get("items", []) if answer.ok else [], answer
+
+
+async def _patient_names(request: Request, staff: StaffSession, ids: set[str]) -> dict[str, str]:
+    """Each patient's "Family, Given" from records (one audited read per patient of the day)."""
+    answers = await asyncio.gather(
+        *(ask(request, staff, "records", f"/v1/patients/{i}") for i in sorted(ids))
+    )
+    return {
+        a.data["id"]: f"{a.data['family_name']}, {a.data['given_name']}"
+        for a in answers
+        if a.ok and isinstance(a.data, dict)
+    }
+
+
+@router.get("/day")
+async def clinic_day(
+    request: Request, staff: CurrentStaff, clinic_id: str = "", date: str = ""
+) -> Response:
+    """The appointments of one clinic on one local day, with their status."""
+    errors: dict[str, str] = {}
+    clinics, answer = await _clinics(request, staff)
+    problem = answer.problem
+    chosen = _uuid_field(clinic_id, "clinic_id", "clinic", errors)
+    if chosen is None and not clinic_id and len(clinics) == 1:
+        chosen = UUID(clinics[0]["id"])
+    clinic = next((c for c in clinics if c["id"] == str(chosen)), None)
+    if chosen is not None and clinic is None and answer.ok:
+        errors["clinic_id"] = "This clinic is not one of your network's clinics."
+    tz = _zone(clinic["timezone"] if clinic else None)
+    day = _day(date, tz, errors)
+    appointments: list[dict[str, Any]] = []
+    if clinic and not errors:
+        listed = await ask(
+            request,
+            staff,
+            "booking",
+            "/v1/appointments",
+            {"clinic_id": clinic["id"], "date": day.isoformat(), "limit": 200},
+        )
+        staffed = await ask(
+            request, staff, "booking", "/v1/practitioners", {"clinic_id": clinic["id"]}
+        )
+        problem = listed.problem or problem
+        errors.update(listed.errors)
+        names = {p["id"]: p["name"] for p in (staffed.data or {}).get("items", [])}
+        items = (listed.data or {}).get("items", [])
+        patients = await _patient_names(request, staff, {a["patient_id"] for a in items})
+        for a in items:
+            appointments.append(
+                {
+                    **a,
+                    "start_local": _local(a["start"], tz),
+                    "end_local": _local(a["end"], tz),
+                    "practitioner": names.get(a["practitioner_id"], "Practitioner"),
+                    "patient": patients.get(a["patient_id"]),
+                }
+            )
+    return page(
+        request,
+        "day.html",
+        staff,
+        title="Clinic day",
+        clinics=[(c["id"], c["name"]) for c in clinics],
+        clinic_id=str(chosen or clinic_id),
+        clinic=clinic if not errors.get("clinic_id") else None,
+        day=day.isoformat(),
+        day_label=day.strftime("%A %d %B %Y"),
+        appointments=appointments,
+        errors=errors,
+        problem=problem,
+    )
+
+
+@router.get("/patients")
+async def patients(request: Request, staff: CurrentStaff, q: str = "") -> Response:
+    """Find a patient by part of a name, an email or a phone number."""
+    q = q.strip()
+    found: list[dict[str, Any]] = []
+    answer = Answer()
+    if q:
+        answer = await ask(request, staff, "records", "/v1/patients", {"q": q, "limit": 50})
+        found = (answer.data or {}).get("items", []) if answer.ok else []
+    return page(
+        request,
+        "patients.html",
+        staff,
+        title="Patients",
+        q=q,
+        searched=bool(q),
+        patients=found,
+        errors=answer.errors,
+        problem=None if answer.errors.get("q") else answer.problem,
+    )
+
+
+@router.get("/book")
+async def book(
+    request: Request,
+    staff: CurrentStaff,
+    patient: str = "",
+    clinic_id: str = "",
+    treatment_type_id: str = "",
+    date: str = "",
+) -> Response:
+    """Choose clinic, treatment type and day, then see the free slots."""
+    errors: dict[str, str] = {}
+    clinics, answer = await _clinics(request, staff)
+    types = await ask(request, staff, "booking", "/v1/treatment-types", {"limit": 200})
+    problem = answer.problem or types.problem
+    chosen_clinic = _uuid_field(clinic_id, "clinic_id", "clinic", errors)
+    chosen_type = _uuid_field(treatment_type_id, "treatment_type_id", "treatment type", errors)
+    clinic = next((c for c in clinics if c["id"] == str(chosen_clinic)), None)
+    tz = _zone(clinic["timezone"] if clinic else None)
+    day = _day(date, tz, errors)
+    slots: list[str] | None = None
+    if clinic and chosen_type and not errors:
+        free = await ask(
+            request,
+            staff,
+            "booking",
+            "/v1/availability",
+            {
+                "clinic_id": clinic["id"],
+                "treatment_type_id": str(chosen_type),
+                "from": day.isoformat(),
+            },
+        )
+        errors.update(free.errors)
+        problem = free.problem or problem
+        slots = [
+            f"{_local(s['start'], tz)} to {_local(s['end'], tz)}"
+            for s in (free.data or {}).get("slots", [])
+        ]
+    return page(
+        request,
+        "book.html",
+        staff,
+        title="Book",
+        clinics=[(c["id"], c["name"]) for c in clinics],
+        treatment_types=[(t["id"], t["name"]) for t in (types.data or {}).get("items", [])],
+        form={
+            "patient": patient,
+            "clinic_id": clinic_id,
+            "treatment_type_id": treatment_type_id,
+            "date": day.isoformat(),
+        },
+        slots=slots,
+        errors=errors,
+        problem=problem,
+    )
+
+
+@router.get("/formulary")
+async def formulary(request: Request, staff: CurrentStaff, q: str = "", lot: str = "") -> Response:
+    return page(request, "formulary.html", staff, title="Formulary", q=q, lot=lot)
+
+
+@router.get("/messages")
+async def messages(
+    request: Request, staff: CurrentStaff, patient_id: str = "", status: str = ""
+) -> Response:
+    return page(
+        request,
+        "messages.html",
+        staff,
+        title="Messages",
+        statuses=[(s, s.capitalize()) for s in MESSAGE_STATUSES],
+        form={"patient_id": patient_id, "status": status},
+    )

@@ -1,0 +1,44 @@
+"""Demo sign-ins for the local stack (DESIGN §9); `make run` calls this with its demo network."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from uuid import UUID, uuid4
+
+from services.gateway import domain, repository
+from shared.db import Transaction
+from shared.demo import DEMO_PASSWORD
+
+DEMO_STAFF = (
+    ("admin@demo.mesocare.test", "Ada Admin", ["network_admin"]),
+    ("practitioner@demo.mesocare.test", "Dr Paula Practitioner", ["practitioner"]),
+    ("reception@demo.mesocare.test", "Rita Reception", ["receptionist"]),
+)
+
+
+class DemoRefused(RuntimeError):
+    """Demo accounts with a published password never go into a production gateway."""
+
+
+async def seed_demo_staff(
+    tx: Transaction, network_id: UUID, clinic_ids: list[UUID] | None = None
+) -> list[dict[str, str]]:
+    """Create the demo logins once (a second call changes nothing); returns who can sign in."""
+    if os.environ.get("MESOCARE_ENV", "development") == "production":
+        raise DemoRefused("Demo logins are for the local stack only (MESOCARE_ENV=production).")
+    password_hash = await asyncio.to_thread(domain.hash_password, DEMO_PASSWORD)
+    logins = []
+    for email, name, roles in DEMO_STAFF:
+        await repository.insert_staff(
+            tx,
+            id=uuid4(),
+            network_id=network_id,
+            email=email,
+            display_name=name,
+            password_hash=password_hash,
+            roles=roles,
+            clinic_ids=list(clinic_ids or []),
+        )
+        logins.append({"email": email, "password": DEMO_PASSWORD, "roles": ", ".join(roles)})
+    return logins
