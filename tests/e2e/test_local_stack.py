@@ -105,7 +105,7 @@ def test_the_demo_network_is_seeded_once_and_its_logins_work(stack: LocalStack) 
         platform=PlatformSettings(env="test"),
         say=lambda _line: None,
     ).run()
-    assert again["patients"] == 0  # everything was there from the start
+    assert again == {"clinics": 0, "patients": 0}  # everything was there from the start
 
     with httpx.Client(timeout=10) as client:
         token = client.post(
@@ -126,11 +126,16 @@ def test_the_demo_network_is_seeded_once_and_its_logins_work(stack: LocalStack) 
         ingredients = client.get(
             f"{stack.url('gateway')}/api/formulary/v1/ingredients", headers=headers
         )
+        clinics = client.get(f"{stack.url('gateway')}/api/booking/v1/clinics", headers=headers)
     assert found.status_code == 200, found.text
     assert [p["family_name"] for p in found.json()["items"]] == ["Durand"]
     assert len(DEMO_PATIENTS) >= 4
     assert ingredients.status_code == 200
     assert len(ingredients.json()["items"]) > 10
+    assert sorted(c["timezone"] for c in clinics.json()["items"]) == [
+        "America/New_York",
+        "Europe/Paris",
+    ]
 
 
 def test_stopping_leaves_no_process_behind(stack: LocalStack) -> None:
