@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import logging
 import math
-import shutil
 import sys
 import time
 from datetime import UTC, datetime
@@ -252,37 +251,26 @@ def main() -> int:
 
     from aiosmtpd.controller import Controller
 
-    from devstack.broker import Tansu
+    from devstack.parts import embedded_parts
     from devstack.ports import free_port
-    from devstack.postgres import EmbeddedPostgres
-    from shared.kafka import ensure_topics
-    from tests.support import server_dir
 
-    root = server_dir("mesocare-bench-")
-    pg = EmbeddedPostgres(root / "pgdata", port=free_port(), durable=False)
-    broker = Tansu(port=free_port(), log_path=root / "tansu.log")
     sink = TimedSink()
     smtp_port = free_port()
     smtp = Controller(sink, hostname="127.0.0.1", port=smtp_port)
-    pg.start()
-    broker.start()
-    smtp.start()
-    try:
+    with embedded_parts("mesocare-bench-") as parts:
+        smtp.start()
+        try:
 
-        async def run() -> tuple[list[float], list[float], int]:
-            await ensure_topics(broker.bootstrap)
-            bare = await round_trip(broker.bootstrap, rate, min(seconds, 5.0))
-            measured, total = await pipeline(
-                pg.url, broker.bootstrap, smtp_port, sink, rate, seconds
-            )
-            return bare, measured, total
+            async def run() -> tuple[list[float], list[float], int]:
+                bare = await round_trip(parts.kafka_bootstrap, rate, min(seconds, 5.0))
+                measured, total = await pipeline(
+                    parts.database_url, parts.kafka_bootstrap, smtp_port, sink, rate, seconds
+                )
+                return bare, measured, total
 
-        bare, measured, total = asyncio.run(run())
-    finally:
-        smtp.stop()
-        broker.stop()
-        pg.stop()
-        shutil.rmtree(root, ignore_errors=True)
+            bare, measured, total = asyncio.run(run())
+        finally:
+            smtp.stop()
 
     print(f"aftercare latency at {rate} sessions/s for {seconds:g} s ({total} sessions)")
     print(

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import logging
 import random
-import shutil
 import sys
 import time
 from datetime import date, timedelta
@@ -189,38 +188,17 @@ def main() -> int:
     days = max(1, min(args.days, 365))
     logging.disable(logging.WARNING)
 
-    from devstack.broker import Tansu
-    from devstack.ports import free_port
-    from devstack.postgres import EmbeddedPostgres
+    from devstack.parts import embedded_parts
     from services.booking.settings import Settings
-    from shared.kafka import ensure_topics
-    from shared.settings import PlatformSettings
-    from tests.support import server_dir
 
-    root = server_dir("mesocare-bench-")
-    pg = EmbeddedPostgres(root / "pgdata", port=free_port(), durable=False)
-    broker = Tansu(port=free_port(), log_path=root / "tansu.log")
-    pg.start()
-    broker.start()
-    try:
-        platform = PlatformSettings(
-            env="test",
-            database_url=pg.url,
-            kafka_bootstrap_servers=broker.bootstrap,
-            kafka_session_timeout_ms=2000,
-            kafka_heartbeat_interval_ms=500,
-        )
+    with embedded_parts("mesocare-bench-") as parts:
+        platform = parts.platform()
         settings = Settings(platform=platform, relay_poll_seconds=0.5)
 
         async def go() -> tuple[int, float, list[float], int]:
-            await ensure_topics(broker.bootstrap)
             return await asyncio.wait_for(run(settings, requests, days), timeout=args.budget)
 
         rows, setup, latencies, slots = asyncio.run(go())
-    finally:
-        broker.stop()
-        pg.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
     if not latencies:
         return 1

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import shutil
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -245,33 +244,16 @@ def main() -> int:
     seconds, clients = max(1.0, min(args.seconds, 60.0)), max(1, min(args.clients, 50))
     logging.disable(logging.WARNING)
 
-    from devstack.broker import Tansu
-    from devstack.ports import free_port
-    from devstack.postgres import EmbeddedPostgres
+    from devstack.parts import embedded_parts
     from services.booking.app import MIGRATIONS
     from services.booking.settings import Settings
     from shared.db import create_pool, ensure_database, migrate
-    from shared.kafka import ensure_topics
-    from shared.settings import PlatformSettings
-    from tests.support import server_dir
 
-    root = server_dir("mesocare-bench-")
-    pg = EmbeddedPostgres(root / "pgdata", port=free_port(), durable=False)
-    broker = Tansu(port=free_port(), log_path=root / "tansu.log")
-    pg.start()
-    broker.start()
-    try:
-        platform = PlatformSettings(
-            env="test",
-            database_url=pg.url,
-            kafka_bootstrap_servers=broker.bootstrap,
-            kafka_session_timeout_ms=2000,
-            kafka_heartbeat_interval_ms=500,
-        )
+    with embedded_parts("mesocare-bench-") as parts:
+        platform = parts.platform()
         settings = Settings(platform=platform, db_pool_max=clients, relay_poll_seconds=0.5)
 
         async def run() -> tuple[int, tuple[int, int]]:
-            await ensure_topics(broker.bootstrap)
             dsn = settings.dsn()
             await ensure_database(dsn)
             pool = await create_pool(dsn)
@@ -281,10 +263,6 @@ def main() -> int:
             return raw, await api_rate(settings, clients, seconds)
 
         raw, (created, failed) = asyncio.run(run())
-    finally:
-        broker.stop()
-        pg.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
     raw_rate, api = raw / seconds, created / seconds
     ratio = api / raw_rate if raw_rate else 0.0

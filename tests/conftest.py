@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from tests.support import Parts, RunningService, running_service, server_dir, service_settings
+from tests.support import Parts, RunningService, running_service, service_settings
 
 
 def _containers() -> tuple[Parts, list[object]] | None:
@@ -46,22 +45,10 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parts]:
         if backend == "testcontainers":
             pytest.exit("MESOCARE_TEST_BACKEND=testcontainers but no Docker engine answers", 2)
 
-    from devstack.broker import Tansu
-    from devstack.ports import free_port
-    from devstack.postgres import EmbeddedPostgres
+    from devstack.parts import embedded_parts
 
-    root = server_dir("mesocare-parts-")
-    pg = EmbeddedPostgres(root / "pgdata", port=free_port(), durable=False)
-    broker = Tansu(port=free_port(), log_path=root / "tansu.log")
-    pg.start()
-    broker.start()
-    try:
-        asyncio.run(_create_topics(broker.bootstrap))
-        yield Parts(pg.url, broker.bootstrap)
-    finally:
-        broker.stop()
-        pg.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    with embedded_parts() as started:
+        yield started
 
 
 async def _create_topics(bootstrap: str) -> None:

@@ -7,47 +7,18 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
 
+from devstack.parts import Parts as Parts  # re-exported: the tests import it from here
+from devstack.parts import server_dir as server_dir
 from shared.auth import mint_token
 from shared.settings import PlatformSettings, ServiceSettings
 
 T = TypeVar("T")
-
-
-def server_dir(prefix: str = "mesocare-test-") -> Path:
-    """A fresh folder outside pytest's basetemp for a server process run as another user.
-
-    pytest resets its basetemp root to mode 0700 whenever it runs, which would lock the
-    `embedded_postgres` system user out of a data directory kept under it.
-    """
-    import tempfile
-
-    return Path(tempfile.mkdtemp(prefix=prefix))
-
-
-@dataclass(frozen=True)
-class Parts:
-    """The real servers a test session runs against."""
-
-    database_url: str
-    kafka_bootstrap: str
-
-    def platform(self, **overrides: Any) -> PlatformSettings:
-        values: dict[str, Any] = {
-            "env": "test",
-            "database_url": self.database_url,
-            "kafka_bootstrap_servers": self.kafka_bootstrap,
-            "kafka_session_timeout_ms": 2000,
-            "kafka_heartbeat_interval_ms": 500,
-        }
-        values.update(overrides)
-        return PlatformSettings(**values)
 
 
 def service_settings(name: str, platform: PlatformSettings, **overrides: Any) -> ServiceSettings:
