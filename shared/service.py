@@ -69,6 +69,7 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 DemoSeeder = Callable[[asyncpg.Connection, UUID], Awaitable[Any]]
+Resource = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[Any]]
 
 
 @dataclass
@@ -81,6 +82,9 @@ class ServiceSpec:
     handlers: Registry = field(default_factory=dict)
     version: str = "1.0.0"
     seed_demo: DemoSeeder | None = None
+    resources: Sequence[Resource] = ()
+    """What the service holds for its lifetime besides the platform's (HTTP clients, workers):
+    entered once the pool exists, left before the consumer, relay and pool stop."""
     """Loads this service's share of the demo network (MESOCARE_DEMO_NETWORK_ID) at start."""
 
 
@@ -156,7 +160,10 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         ]
         log.info("service started", extra={"port": settings.port})
         try:
-            yield
+            async with contextlib.AsyncExitStack() as held:
+                for resource in spec.resources:
+                    await held.enter_async_context(resource(app))
+                yield
         finally:
             # Stop taking events, let in-flight handlers finish, flush the relay, then close.
             await consumer.stop()

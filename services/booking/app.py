@@ -16,6 +16,23 @@ from shared.service import ServiceSpec, build_app
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+@contextlib.asynccontextmanager
+async def service_clients(app: FastAPI) -> AsyncIterator[None]:
+    """The clients of the services booking calls (records, formulary), one each."""
+    settings: Settings = app.state.settings
+    app.state.records = ServiceClient(
+        settings.records_url, name="records", timeout=settings.records_timeout_seconds
+    )
+    app.state.formulary = ServiceClient(
+        settings.formulary_url, name="formulary", timeout=settings.formulary_timeout_seconds
+    )
+    try:
+        yield
+    finally:
+        await app.state.records.close()
+        await app.state.formulary.close()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = build_app(
@@ -29,27 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             migrations=MIGRATIONS,
             routers=[api.router],
             handlers=handlers.HANDLERS,
+            resources=[service_clients],
         )
     )
-    platform_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """The platform's lifespan plus the clients of the services booking calls."""
-        async with platform_lifespan(app):
-            app.state.records = ServiceClient(
-                settings.records_url, name="records", timeout=settings.records_timeout_seconds
-            )
-            app.state.formulary = ServiceClient(
-                settings.formulary_url,
-                name="formulary",
-                timeout=settings.formulary_timeout_seconds,
-            )
-            try:
-                yield
-            finally:
-                await app.state.records.close()
-                await app.state.formulary.close()
-
-    app.router.lifespan_context = lifespan
     return app

@@ -20,6 +20,19 @@ from shared.service import ServiceSpec, build_app
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+@contextlib.asynccontextmanager
+async def proxy_http_client(app: FastAPI) -> AsyncIterator[None]:
+    """The one HTTP client for the services behind the proxy."""
+    settings: Settings = app.state.settings
+    app.state.proxy = proxy_client(
+        settings.proxy_connect_timeout_seconds, settings.proxy_read_timeout_seconds
+    )
+    try:
+        yield
+    finally:
+        await app.state.proxy.aclose()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = build_app(
@@ -34,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             migrations=MIGRATIONS,
             routers=[api.router, console.router],
             handlers=handlers.HANDLERS,
+            resources=[proxy_http_client],
         )
     )
     console.install(app)
@@ -45,19 +59,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(OAuthError, with_headers)
     app.add_exception_handler(TooManyAttempts, with_headers)
 
-    platform_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """The platform's lifespan plus the one HTTP client for the services behind the proxy."""
-        async with platform_lifespan(app):
-            app.state.proxy = proxy_client(
-                settings.proxy_connect_timeout_seconds, settings.proxy_read_timeout_seconds
-            )
-            try:
-                yield
-            finally:
-                await app.state.proxy.aclose()
-
-    app.router.lifespan_context = lifespan
     return app

@@ -18,6 +18,29 @@ from shared.service import ServiceSpec, build_app
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+@contextlib.asynccontextmanager
+async def dispatching(app: FastAPI, runtime: handlers.Runtime) -> AsyncIterator[None]:
+    """The sender of due messages; it stops before the platform closes the pool."""
+    dispatcher = Dispatcher(app.state.pool, runtime)
+    app.state.dispatcher = dispatcher
+    task = (
+        asyncio.create_task(dispatcher.run(), name="notifications-dispatcher")
+        if runtime.settings.worker_enabled
+        else None
+    )
+    try:
+        yield
+    finally:
+        await dispatcher.stop()
+        if task is not None:
+            try:
+                await asyncio.wait_for(task, timeout=10)
+            except TimeoutError:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        await dispatcher.close()
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The app; `clock` lets tests move time (quiet hours, reminders, retries)."""
     settings = settings or Settings()
@@ -32,34 +55,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             migrations=MIGRATIONS,
             routers=[api.router],
             handlers=handlers.registry(runtime),
+            resources=[lambda app: dispatching(app, runtime)],
         )
     )
     app.state.clock = runtime.clock
-    platform_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Inside the platform's lifespan: the pool exists before the dispatcher starts, and the
-        # dispatcher stops before the pool closes.
-        async with platform_lifespan(app):
-            dispatcher = Dispatcher(app.state.pool, runtime)
-            app.state.dispatcher = dispatcher
-            task = (
-                asyncio.create_task(dispatcher.run(), name="notifications-dispatcher")
-                if settings.worker_enabled
-                else None
-            )
-            try:
-                yield
-            finally:
-                await dispatcher.stop()
-                if task is not None:
-                    try:
-                        await asyncio.wait_for(task, timeout=10)
-                    except TimeoutError:
-                        task.cancel()
-                        await asyncio.gather(task, return_exceptions=True)
-                await dispatcher.close()
-
-    app.router.lifespan_context = lifespan
     return app
