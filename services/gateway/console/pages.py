@@ -1,4 +1,5 @@
-"""The staff console's pages: sign-in/out, Clinic day, Book, Patients, Formulary, Messages."""
+"""The staff console's frame and first pages: the page renderer, sign-in/out, Clinic day, and
+the helpers the other page modules share."""
 
 from __future__ import annotations
 
@@ -31,7 +32,6 @@ NAV = [
     ("/console/formulary", "Formulary"),
     ("/console/messages", "Messages"),
 ]
-MESSAGE_STATUSES = ["scheduled", "sending", "sent", "failed", "skipped", "withdrawn"]
 
 
 def page(
@@ -146,18 +146,18 @@ async def sign_out(request: Request, staff: CurrentStaff) -> Response:
 # -- pages -------------------------------------------------------------------------------------
 
 
-def _local(moment: str, tz: ZoneInfo) -> str:
+def local_time(moment: str, tz: ZoneInfo) -> str:
     return datetime.fromisoformat(moment).astimezone(tz).strftime("%H:%M")
 
 
-def _zone(name: str | None) -> ZoneInfo:
+def zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
 
 
-def _day(text: str, tz: ZoneInfo, errors: dict[str, str]) -> date:
+def parse_day(text: str, tz: ZoneInfo, errors: dict[str, str]) -> date:
     if not text:
         return datetime.now(tz).date()
     try:
@@ -167,7 +167,7 @@ def _day(text: str, tz: ZoneInfo, errors: dict[str, str]) -> date:
         return datetime.now(tz).date()
 
 
-def _uuid_field(text: str, field: str, label: str, errors: dict[str, str]) -> UUID | None:
+def uuid_field(text: str, field: str, label: str, errors: dict[str, str]) -> UUID | None:
     if not text:
         return None
     try:
@@ -177,12 +177,12 @@ def _uuid_field(text: str, field: str, label: str, errors: dict[str, str]) -> UU
         return None
 
 
-async def _clinics(request: Request, staff: StaffSession) -> tuple[list[dict[str, Any]], Answer]:
+async def clinics_of(request: Request, staff: StaffSession) -> tuple[list[dict[str, Any]], Answer]:
     answer = await ask(request, staff, "booking", "/v1/clinics", {"limit": 200})
     return (answer.data or {}).get("items", []) if answer.ok else [], answer
 
 
-async def _patient_names(request: Request, staff: StaffSession, ids: set[str]) -> dict[str, str]:
+async def patient_names(request: Request, staff: StaffSession, ids: set[str]) -> dict[str, str]:
     """Each patient's "Family, Given" from records (one audited read per patient of the day)."""
     answers = await asyncio.gather(
         *(ask(request, staff, "records", f"/v1/patients/{i}") for i in sorted(ids))
@@ -195,21 +195,21 @@ async def _patient_names(request: Request, staff: StaffSession, ids: set[str]) -
 
 
 @router.get("/day")
-async def clinic_day(
+async def clinicparse_day(
     request: Request, staff: CurrentStaff, clinic_id: str = "", date: str = ""
 ) -> Response:
     """The appointments of one clinic on one local day, with their status."""
     errors: dict[str, str] = {}
-    clinics, answer = await _clinics(request, staff)
+    clinics, answer = await clinics_of(request, staff)
     problem = answer.problem
-    chosen = _uuid_field(clinic_id, "clinic_id", "clinic", errors)
+    chosen = uuid_field(clinic_id, "clinic_id", "clinic", errors)
     if chosen is None and not clinic_id and len(clinics) == 1:
         chosen = UUID(clinics[0]["id"])
     clinic = next((c for c in clinics if c["id"] == str(chosen)), None)
     if chosen is not None and clinic is None and answer.ok:
         errors["clinic_id"] = "This clinic is not one of your network's clinics."
-    tz = _zone(clinic["timezone"] if clinic else None)
-    day = _day(date, tz, errors)
+    tz = zone(clinic["timezone"] if clinic else None)
+    day = parse_day(date, tz, errors)
     appointments: list[dict[str, Any]] = []
     if clinic and not errors:
         listed = await ask(
@@ -226,13 +226,13 @@ async def clinic_day(
         errors.update(listed.errors)
         names = {p["id"]: p["name"] for p in (staffed.data or {}).get("items", [])}
         items = (listed.data or {}).get("items", [])
-        patients = await _patient_names(request, staff, {a["patient_id"] for a in items})
+        patients = await patient_names(request, staff, {a["patient_id"] for a in items})
         for a in items:
             appointments.append(
                 {
                     **a,
-                    "start_local": _local(a["start"], tz),
-                    "end_local": _local(a["end"], tz),
+                    "start_local": local_time(a["start"], tz),
+                    "end_local": local_time(a["end"], tz),
                     "practitioner": names.get(a["practitioner_id"], "Practitioner"),
                     "patient": patients.get(a["patient_id"]),
                 }
@@ -250,102 +250,4 @@ async def clinic_day(
         appointments=appointments,
         errors=errors,
         problem=problem,
-    )
-
-
-@router.get("/patients")
-async def patients(request: Request, staff: CurrentStaff, q: str = "") -> Response:
-    """Find a patient by part of a name, an email or a phone number."""
-    q = q.strip()
-    found: list[dict[str, Any]] = []
-    answer = Answer()
-    if q:
-        answer = await ask(request, staff, "records", "/v1/patients", {"q": q, "limit": 50})
-        found = (answer.data or {}).get("items", []) if answer.ok else []
-    return page(
-        request,
-        "patients.html",
-        staff,
-        title="Patients",
-        q=q,
-        searched=bool(q),
-        patients=found,
-        errors=answer.errors,
-        problem=None if answer.errors.get("q") else answer.problem,
-    )
-
-
-@router.get("/book")
-async def book(
-    request: Request,
-    staff: CurrentStaff,
-    patient: str = "",
-    clinic_id: str = "",
-    treatment_type_id: str = "",
-    date: str = "",
-) -> Response:
-    """Choose clinic, treatment type and day, then see the free slots."""
-    errors: dict[str, str] = {}
-    clinics, answer = await _clinics(request, staff)
-    types = await ask(request, staff, "booking", "/v1/treatment-types", {"limit": 200})
-    problem = answer.problem or types.problem
-    chosen_clinic = _uuid_field(clinic_id, "clinic_id", "clinic", errors)
-    chosen_type = _uuid_field(treatment_type_id, "treatment_type_id", "treatment type", errors)
-    clinic = next((c for c in clinics if c["id"] == str(chosen_clinic)), None)
-    tz = _zone(clinic["timezone"] if clinic else None)
-    day = _day(date, tz, errors)
-    slots: list[str] | None = None
-    if clinic and chosen_type and not errors:
-        free = await ask(
-            request,
-            staff,
-            "booking",
-            "/v1/availability",
-            {
-                "clinic_id": clinic["id"],
-                "treatment_type_id": str(chosen_type),
-                "from": day.isoformat(),
-            },
-        )
-        errors.update(free.errors)
-        problem = free.problem or problem
-        slots = [
-            f"{_local(s['start'], tz)} to {_local(s['end'], tz)}"
-            for s in (free.data or {}).get("slots", [])
-        ]
-    return page(
-        request,
-        "book.html",
-        staff,
-        title="Book",
-        clinics=[(c["id"], c["name"]) for c in clinics],
-        treatment_types=[(t["id"], t["name"]) for t in (types.data or {}).get("items", [])],
-        form={
-            "patient": patient,
-            "clinic_id": clinic_id,
-            "treatment_type_id": treatment_type_id,
-            "date": day.isoformat(),
-        },
-        slots=slots,
-        errors=errors,
-        problem=problem,
-    )
-
-
-@router.get("/formulary")
-async def formulary(request: Request, staff: CurrentStaff, q: str = "", lot: str = "") -> Response:
-    return page(request, "formulary.html", staff, title="Formulary", q=q, lot=lot)
-
-
-@router.get("/messages")
-async def messages(
-    request: Request, staff: CurrentStaff, patient_id: str = "", status: str = ""
-) -> Response:
-    return page(
-        request,
-        "messages.html",
-        staff,
-        title="Messages",
-        statuses=[(s, s.capitalize()) for s in MESSAGE_STATUSES],
-        form={"patient_id": patient_id, "status": status},
     )
