@@ -1,19 +1,28 @@
 """The staff console in headless Chromium: Debian's build driven by Playwright, the gateway
-under a real uvicorn server in front of the real booking and records services."""
+under a real uvicorn server in front of all four real services."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 
 from devstack.ports import free_port
+from devstack.seed import Seeder
+from devstack.sms_sink import SmsSink, start_sms_sink
+from devstack.smtp_sink import MailSink, start_sink
+from services.formulary.seeding import seed_demo_catalog
 from tests.integration.gateway.serving import served
 from tests.support import Parts, RunningService, bearer, running_service, service_settings
 
@@ -36,8 +45,17 @@ class Console:
     gateway: RunningService
     network: UUID
     clinic: dict
+    """The network's Paris clinic."""
     receptionist: str
     """Email of a receptionist of `network` (password PASSWORD)."""
+    accounts: dict[str, str]
+    """Email of one account per role (password PASSWORD)."""
+    booking: RunningService
+    records: RunningService
+    formulary: RunningService
+    notifications: RunningService
+    mail: MailSink
+    sms: SmsSink
 
 
 def chromium_installed() -> bool:
@@ -70,44 +88,120 @@ async def chromium() -> AsyncIterator[object]:
 
 @pytest.fixture(scope="session")
 async def console(
-    parts: Parts, booking: RunningService, records: RunningService
+    parts: Parts, records: RunningService, formulary: RunningService
 ) -> AsyncIterator[Console]:
-    async with served(booking.app) as booking_url, served(records.app) as records_url:
-        settings = service_settings(
-            "gateway",
-            parts.platform(),
-            booking_url=booking_url,
-            records_url=records_url,
-            formulary_url=f"http://127.0.0.1:{free_port()}",
-            notifications_url=f"http://127.0.0.1:{free_port()}",
-        )
-        async with running_service(settings) as gateway, served(gateway.app) as url:
-            network = uuid4()
-            platform = gateway.settings.platform
-            clinic = await booking.client.post(
-                "/v1/clinics",
-                json={
-                    "name": "Lyon Presqu'île",
-                    "address": "1 rue de la République, Lyon",
-                    "timezone": "Europe/Paris",
-                    "currency": "EUR",
-                },
-                headers=bearer(platform, network, "network_admin"),
+    """The whole system behind a real gateway: records and formulary, a booking that asks them
+    (its own database), a notifications service sending to a real SMTP sink and the SMS sink
+    (its own database), and a fresh network loaded with the demo clinics, practitioners, hours,
+    treatment types, prices, patients and formulary catalog. Staff accounts: one per role."""
+    platform = parts.platform()
+    mail_controller, mail = start_sink(free_port())
+    sms = start_sms_sink(free_port())
+    try:
+        async with (
+            served(records.app) as records_url,
+            served(formulary.app) as formulary_url,
+            _service(
+                "booking",
+                platform,
+                service="booking_console",
+                records_url=records_url,
+                formulary_url=formulary_url,
+            ) as booking,
+            served(booking.app) as booking_url,
+            _service(
+                "notifications",
+                platform,
+                service="notifications_console",
+                smtp_port=mail_controller.port,
+                sms_url=sms.url,
+                worker_poll_seconds=0.1,
+            ) as notifications,
+            served(notifications.app) as notifications_url,
+        ):
+            urls = {
+                "booking": booking_url,
+                "records": records_url,
+                "formulary": formulary_url,
+                "notifications": notifications_url,
+            }
+            settings = service_settings(
+                "gateway", platform, **{f"{name}_url": url for name, url in urls.items()}
             )
-            assert clinic.status_code == 201, clinic.text
-            receptionist = f"reception-{uuid4().hex[:8]}@clinic.example"
-            staff = await gateway.client.post(
-                "/v1/staff",
-                json={
-                    "email": receptionist,
-                    "display_name": "Rita Reception",
-                    "password": PASSWORD,
-                    "roles": ["receptionist"],
-                },
-                headers=bearer(platform, network, "network_admin"),
-            )
-            assert staff.status_code == 201, staff.text
-            yield Console(url, gateway, network, clinic.json(), receptionist)
+            async with running_service(settings) as gateway, served(gateway.app) as url:
+                network = uuid4()
+                await _load_network(network, platform, urls, formulary)
+                admin = bearer(platform, network, "network_admin")
+                clinics = (await booking.client.get("/v1/clinics", headers=admin)).json()["items"]
+                clinic = next(c for c in clinics if c["timezone"] == "Europe/Paris")
+                accounts = {}
+                for role, name in ROLES.items():
+                    email = f"{role.replace('_', '-')}-{uuid4().hex[:8]}@clinic.example"
+                    staff = await gateway.client.post(
+                        "/v1/staff",
+                        json={
+                            "email": email,
+                            "display_name": name,
+                            "password": PASSWORD,
+                            "roles": [role],
+                            "clinic_ids": [] if role == "network_admin" else [clinic["id"]],
+                        },
+                        headers=admin,
+                    )
+                    assert staff.status_code == 201, staff.text
+                    accounts[role] = email
+                yield Console(
+                    url=url,
+                    gateway=gateway,
+                    network=network,
+                    clinic=clinic,
+                    receptionist=accounts["receptionist"],
+                    accounts=accounts,
+                    booking=booking,
+                    records=records,
+                    formulary=formulary,
+                    notifications=notifications,
+                    mail=mail,
+                    sms=sms.sink,
+                )
+    finally:
+        sms.stop()
+        mail_controller.stop()
+
+
+ROLES = {
+    "receptionist": "Rita Reception",
+    "practitioner": "Dr Claire Moreau",
+    "clinic_manager": "Manon Manager",
+    "network_admin": "Ada Admin",
+}
+"""One staff account per role; their emails are in `Console.accounts` (password PASSWORD)."""
+
+
+@asynccontextmanager
+async def _service(
+    module: str, platform: object, **overrides: object
+) -> AsyncIterator[RunningService]:
+    """A service app under another service name (its own database and consumer group)."""
+    settings = importlib.import_module(f"services.{module}.settings").Settings(
+        platform=platform, relay_poll_seconds=0.5, **overrides
+    )
+    app = importlib.import_module(f"services.{module}.app").create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{module}") as client:
+            yield RunningService(app, client, settings)
+
+
+async def _load_network(
+    network: UUID, platform: object, urls: dict[str, str], formulary: RunningService
+) -> None:
+    """The demo network's data, under `network`: the same loaders `make run` uses."""
+    async with formulary.pool.acquire() as conn, conn.transaction():
+        await seed_demo_catalog(conn, network, date.today())
+    seeder = Seeder(urls=urls, platform=platform, network_id=network, say=lambda _: None)
+    # The seeder is synchronous; the services it calls run on this event loop.
+    await asyncio.to_thread(seeder.run)
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ class TestSigningIn:
         await expect(page).to_have_url(re.compile(r"/console/day$"))
         await expect(page.get_by_role("heading", name="Clinic day")).to_be_visible()
         await expect(page.get_by_test_id("signed-in-as")).to_have_text("Rita Reception")
-        # The network's only clinic is chosen, and its (empty) day shown.
+        # The receptionist's own clinic is chosen, and its (empty) day shown.
         await expect(page.get_by_label("Clinic", exact=True)).to_have_value(console.clinic["id"])
         await expect(
             page.get_by_text("No appointments at this clinic on this day.")
@@ -79,17 +79,17 @@ class TestSigningIn:
         await screenshot(page, "clinic-day-tablet")
 
     async def test_a_patient_registered_in_records_is_found_by_name(
-        self, page: Page, console: Console, records
+        self, page: Page, console: Console
     ) -> None:
         family = f"Durand{uuid4().hex[:6]}"
-        created = await records.client.post(
+        created = await console.records.client.post(
             "/v1/patients",
             json={
                 "given_name": "Camille",
                 "family_name": family,
                 "email": f"{family}@example.test",
             },
-            headers=bearer(records.settings.platform, console.network, "receptionist"),
+            headers=bearer(console.records.settings.platform, console.network, "receptionist"),
         )
         assert created.status_code == 201, created.text
         await sign_in(page, console, console.receptionist, PASSWORD)

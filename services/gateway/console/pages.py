@@ -182,6 +182,12 @@ async def clinics_of(request: Request, staff: StaffSession) -> tuple[list[dict[s
     return (answer.data or {}).get("items", []) if answer.ok else [], answer
 
 
+def home_clinic(staff: StaffSession, clinics: list[dict[str, Any]]) -> dict[str, Any]:
+    """The clinic a page opens on: the staff member's first clinic, else the network's first."""
+    mine = {str(c) for c in staff.account.get("clinic_ids") or []}
+    return next((c for c in clinics if c["id"] in mine), clinics[0])
+
+
 async def patient_names(request: Request, staff: StaffSession, ids: set[str]) -> dict[str, str]:
     """Each patient's "Family, Given" from records (one audited read per patient of the day)."""
     answers = await asyncio.gather(
@@ -203,8 +209,8 @@ async def clinicparse_day(
     clinics, answer = await clinics_of(request, staff)
     problem = answer.problem
     chosen = uuid_field(clinic_id, "clinic_id", "clinic", errors)
-    if chosen is None and not clinic_id and len(clinics) == 1:
-        chosen = UUID(clinics[0]["id"])
+    if chosen is None and not clinic_id and clinics:
+        chosen = UUID(home_clinic(staff, clinics)["id"])
     clinic = next((c for c in clinics if c["id"] == str(chosen)), None)
     if chosen is not None and clinic is None and answer.ok:
         errors["clinic_id"] = "This clinic is not one of your network's clinics."
