@@ -93,6 +93,25 @@ class ConsentPage(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------------
+# Allergies (on the safety profile, and declared by the patient at registration)
+
+
+class AllergyIn(Strict):
+    code: Annotated[Code, AfterValidator(domain.check_allergen_code)] = Field(
+        description="An allergen class code or an ingredient code of shared/vocabulary.py"
+    )
+    reaction: Text | None = None
+    severity: Literal["mild", "moderate", "severe", "anaphylaxis"] = "moderate"
+    status: Literal["active", "resolved"] = "active"
+    noted_on: date | None = None
+
+
+def _unique_codes(items: list[Any]) -> list[Any]:
+    domain.unique([i.code for i in items], "code")
+    return items
+
+
+# ---------------------------------------------------------------------------------------------
 # Patients
 
 
@@ -115,6 +134,14 @@ class PatientCreate(Strict):
     )
     clinic_id: UUID | None = Field(None, description="The clinic registering the patient")
     consents: list[ConsentCreate] = Field(default_factory=list, max_length=10)
+    declared_allergies: Annotated[list[AllergyIn], AfterValidator(_unique_codes)] = Field(
+        default_factory=list,
+        max_length=100,
+        description=(
+            "Allergies the patient declares at intake; any role that may register sends them. "
+            "They are the allergies of safety profile version 1."
+        ),
+    )
 
 
 class PatientUpdate(Strict):
@@ -178,16 +205,6 @@ class PatientPage(BaseModel):
 # Safety profile
 
 
-class AllergyIn(Strict):
-    code: Annotated[Code, AfterValidator(domain.check_allergen_code)] = Field(
-        description="An allergen class code or an ingredient code of shared/vocabulary.py"
-    )
-    reaction: Text | None = None
-    severity: Literal["mild", "moderate", "severe", "anaphylaxis"] = "moderate"
-    status: Literal["active", "resolved"] = "active"
-    noted_on: date | None = None
-
-
 class ConditionIn(Strict):
     code: Annotated[Code, AfterValidator(domain.check_condition_code)]
     note: Text | None = None
@@ -201,11 +218,6 @@ class MedicationIn(Strict):
         AfterValidator(lambda v: list(domain.unique(v, "class"))),
     ] = Field(default_factory=list, description="e.g. anticoagulant, antiplatelet")
     dose: Annotated[str, Field(max_length=200)] | None = None
-
-
-def _unique_codes(items: list[Any]) -> list[Any]:
-    domain.unique([i.code for i in items], "code")
-    return items
 
 
 class SafetyProfileWrite(Strict):

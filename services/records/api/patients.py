@@ -44,7 +44,11 @@ FORBIDDEN = problem("Your role may not do this (the attempt is audited)")
     summary="Register a patient",
     description=(
         "Emits PatientRegistered and the first PatientSafetyProfileChanged (version 1). "
-        "`fitzpatrick_skin_type` is clinical: only practitioners may set it."
+        "`fitzpatrick_skin_type` is clinical: only practitioners may set it. "
+        "`declared_allergies` (the allergies the patient declares at intake) may be sent by "
+        "any role that registers: they only make cross-checks stricter, and become the "
+        "allergies of safety profile version 1. Changing or removing them later is the "
+        "practitioners' safety-profile PUT."
     ),
     responses={
         403: FORBIDDEN,
@@ -125,7 +129,7 @@ async def register_patient(
             )
         profile = {
             "fitzpatrick_skin_type": body.fitzpatrick_skin_type,
-            "allergies": [],
+            "allergies": [a.model_dump(mode="json") for a in body.declared_allergies],
             "conditions": [],
             "medications": [],
         }
@@ -139,7 +143,8 @@ async def register_patient(
         )
         await outbox.add(tx, views.registered(values, marketing), source=SOURCE)
         # Version 1 of the profile: formulary's replica knows the patient from the start, so a
-        # cross-check answers for them rather than `unknown_patient`.
+        # cross-check answers for them rather than `unknown_patient`, and blocks the allergens
+        # they declared from the first session.
         await outbox.add(
             tx,
             PatientSafetyProfileChanged(
