@@ -6,9 +6,10 @@ Each returns a `Delivered` or raises `SendFailed` with the failure classified by
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email.header import Header
+from email.utils import formataddr, formatdate, parseaddr
 from uuid import UUID
 
 import aiosmtplib
@@ -43,26 +44,71 @@ class SendFailed(Exception):
         self.detail = detail
 
 
+def mime_text(*, sender: str, to: str, subject: str, body: str, message_id: UUID) -> bytes:
+    """A plain-text UTF-8 mail, written directly.
+
+    The standard library's `EmailMessage` parses and refolds every header through its policy
+    machinery, which cost more CPU than everything else on the aftercare path together; these
+    few headers need none of it. Non-ASCII subjects and sender names are RFC 2047 encoded, the
+    body is quoted-printable, and line breaks in header values are flattened so that a template
+    can never inject a header.
+    """
+    lines = [
+        f"From: {_address_header(sender)}",
+        f"To: {_one_line(to)}",
+        f"Subject: {_text_header(subject)}",
+        f"Date: {formatdate(usegmt=True)}",
+        # The same Message-ID on every attempt lets a receiving server drop a duplicate.
+        f"Message-ID: <{message_id.hex}@mesocare.invalid>",
+        f"X-MesoCare-Message-Id: {message_id}",
+        "MIME-Version: 1.0",
+        'Content-Type: text/plain; charset="utf-8"',
+        "Content-Transfer-Encoding: quoted-printable",
+    ]
+    text = body.replace("\r\n", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    encoded = binascii.b2a_qp(text.encode("utf-8"), istext=True)
+    return "\r\n".join(lines).encode("ascii") + b"\r\n\r\n" + encoded.replace(b"\n", b"\r\n")
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split()) if ("\r" in value or "\n" in value) else value
+
+
+def _text_header(value: str) -> str:
+    value = _one_line(value)
+    if value.isascii():
+        return value
+    return Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def _address_header(value: str) -> str:
+    name, address = parseaddr(_one_line(value))
+    if not address:
+        return _text_header(value)
+    return formataddr((name, address), charset="utf-8")
+
+
 class Email:
     """SMTP over a few kept-open connections (one per concurrent send at most)."""
 
     def __init__(self, settings: Settings, *, keep_open: int = 10) -> None:
         self.host, self.port = settings.smtp_host, settings.smtp_port
         self.sender = settings.smtp_from
+        self.envelope_from = parseaddr(settings.smtp_from)[1] or settings.smtp_from
         self.timeout = settings.smtp_timeout_seconds
         self.keep_open = keep_open
         self._idle: list[aiosmtplib.SMTP] = []
 
-    def _message(self, out: Outgoing) -> EmailMessage:
-        msg = EmailMessage()
-        msg["From"] = self.sender
-        msg["To"] = out.address
-        msg["Subject"] = out.subject
-        # The same Message-ID on every attempt lets a receiving server drop a duplicate.
-        msg["Message-ID"] = make_msgid(idstring=out.message_id.hex, domain="mesocare.invalid")
-        msg["X-MesoCare-Message-Id"] = str(out.message_id)
-        msg.set_content(out.body)
-        return msg
+    def _message(self, out: Outgoing) -> bytes:
+        return mime_text(
+            sender=self.sender,
+            to=out.address,
+            subject=out.subject,
+            body=out.body,
+            message_id=out.message_id,
+        )
 
     async def _connect(self) -> aiosmtplib.SMTP:
         smtp = aiosmtplib.SMTP(
@@ -73,14 +119,15 @@ class Email:
 
     async def send(self, out: Outgoing) -> Delivered:
         msg = self._message(out)
+        recipient = out.address.strip()
         try:
             if self._idle:
                 smtp = self._idle.pop()
                 try:
-                    return await self._send_on(smtp, msg)
+                    return await self._send_on(smtp, recipient, msg)
                 except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
                     pass  # the server closed a kept connection: nothing was sent, use a new one
-            return await self._send_on(await self._connect(), msg)
+            return await self._send_on(await self._connect(), recipient, msg)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             raise SendFailed(
@@ -95,9 +142,9 @@ class Email:
                 classify_smtp_reply(None), f"SMTP unreachable: {type(exc).__name__}: {exc}"
             ) from exc
 
-    async def _send_on(self, smtp: aiosmtplib.SMTP, msg: EmailMessage) -> Delivered:
+    async def _send_on(self, smtp: aiosmtplib.SMTP, recipient: str, msg: bytes) -> Delivered:
         try:
-            _errors, reply = await smtp.send_message(msg)
+            _errors, reply = await smtp.sendmail(self.envelope_from, [recipient], msg)
         except BaseException:
             smtp.close()
             raise

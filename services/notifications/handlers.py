@@ -85,6 +85,8 @@ class _Scheduler:
         self.now = rt.clock.now()
         self.facts = event.model_dump(mode="json")
         self.trace_id = telemetry.current_trace_id()
+        # The handler's span: each send attempt of these messages is a child of it.
+        self.traceparent = telemetry.current_traceparent()
         self.rows: list[repository.NewMessage] = []
 
     async def add(
@@ -131,7 +133,11 @@ class _Scheduler:
         )
 
     async def done(self) -> None:
-        """Write the scheduled messages (one round trip) and wake the worker at commit."""
+        """Write the scheduled messages and, if one is due now, wake the worker at commit.
+
+        One round trip; NOTIFY is delivered at commit, so the worker never wakes for rows it
+        cannot see yet.
+        """
         await repository.insert_messages(
             self.tx,
             network_id=self.event.network_id,
@@ -140,11 +146,10 @@ class _Scheduler:
             facts=self.facts,
             now=self.now,
             trace_id=self.trace_id,
+            traceparent=self.traceparent,
             messages=self.rows,
+            notify=DUE_CHANNEL,
         )
-        if any(m.send_at <= self.now for m in self.rows):
-            # Delivered at commit, so the worker never wakes for rows it cannot see yet.
-            await self.tx.execute("SELECT pg_notify($1, '')", DUE_CHANNEL)
 
 
 # --- replicas ------------------------------------------------------------------------------------

@@ -177,6 +177,41 @@ async def get_appointment(
     )
 
 
+Keys = Sequence[tuple[UUID, UUID]]
+
+
+async def _by_keys(conn: Conn, table: str, column: str, keys: Keys) -> dict[tuple[UUID, UUID], Any]:
+    rows = await conn.fetch(
+        f"""SELECT t.* FROM {table} t
+            JOIN unnest($1::uuid[], $2::uuid[]) AS k(network_id, id)
+              ON t.network_id = k.network_id AND t.{column} = k.id""",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+    )
+    return {(r["network_id"], r[column]): r for r in rows}
+
+
+async def get_patients(conn: Conn, keys: Keys) -> dict[tuple[UUID, UUID], Any]:
+    """The patients of (network_id, patient_id) `keys` that are known, in one query."""
+    return await _by_keys(conn, "patients", "patient_id", keys)
+
+
+async def get_clinics(conn: Conn, keys: Keys) -> dict[tuple[UUID, UUID], Any]:
+    return await _by_keys(conn, "clinics", "clinic_id", keys)
+
+
+async def get_appointments(conn: Conn, keys: Keys) -> dict[tuple[UUID, UUID], Any]:
+    return await _by_keys(conn, "appointments", "appointment_id", keys)
+
+
+REPLICA_BATCH = {
+    get_patient: get_patients,
+    get_clinic: get_clinics,
+    get_appointment: get_appointments,
+}
+"""The one-query form of each single-row replica lookup."""
+
+
 # --- messages ------------------------------------------------------------------------------------
 
 
@@ -201,36 +236,48 @@ async def insert_messages(
     facts: dict[str, Any],
     now: datetime,
     trace_id: str | None,
+    traceparent: str | None,
     messages: Sequence[NewMessage],
+    notify: str,
 ) -> None:
-    """Schedule an event's messages; one that (event, kind, recipient) already has is left be."""
-    await tx.executemany(
-        """INSERT INTO messages (id, network_id, event_id, event_type, kind, recipient_type,
-               recipient_id, patient_id, appointment_id, clinic_id, facts, due_at, send_at,
-               status, trace_id, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'scheduled', $14,
-                   $15, $15)
-           ON CONFLICT ON CONSTRAINT messages_once DO NOTHING""",
-        [
-            (
-                uuid4(),
-                network_id,
-                event_id,
-                event_type,
-                m.kind,
-                m.recipient_type,
-                m.recipient_id,
-                m.patient_id,
-                m.appointment_id,
-                m.clinic_id,
-                facts,
-                m.due_at,
-                m.send_at,
-                trace_id,
-                now,
-            )
-            for m in messages
-        ],
+    """Schedule an event's messages; one that (event, kind, recipient) already has is left be.
+
+    One statement: when a new row is due by `now`, it also sends NOTIFY on channel `notify`,
+    which PostgreSQL delivers at commit.
+    """
+    await tx.execute(
+        """WITH added AS (
+               INSERT INTO messages (id, network_id, event_id, event_type, kind, recipient_type,
+                   recipient_id, patient_id, appointment_id, clinic_id, facts, due_at, send_at,
+                   status, trace_id, traceparent, created_at, updated_at)
+               SELECT m.id, $1, $2, $3, m.kind, m.recipient_type, m.recipient_id, m.patient_id,
+                      m.appointment_id, m.clinic_id, $4, m.due_at, m.send_at, 'scheduled', $5,
+                      $6, $7, $7
+               FROM unnest($8::uuid[], $9::text[], $10::text[], $11::uuid[], $12::uuid[],
+                           $13::uuid[], $14::uuid[], $15::timestamptz[], $16::timestamptz[])
+                    AS m(id, kind, recipient_type, recipient_id, patient_id, appointment_id,
+                         clinic_id, due_at, send_at)
+               ON CONFLICT ON CONSTRAINT messages_once DO NOTHING
+               RETURNING send_at
+           )
+           SELECT pg_notify($17, '') FROM added WHERE send_at <= $7 LIMIT 1""",
+        network_id,
+        event_id,
+        event_type,
+        facts,
+        trace_id,
+        traceparent,
+        now,
+        [uuid4() for _ in messages],
+        [m.kind for m in messages],
+        [m.recipient_type for m in messages],
+        [m.recipient_id for m in messages],
+        [m.patient_id for m in messages],
+        [m.appointment_id for m in messages],
+        [m.clinic_id for m in messages],
+        [m.due_at for m in messages],
+        [m.send_at for m in messages],
+        notify,
     )
 
 
@@ -290,78 +337,93 @@ async def close_without_sending(
     )
 
 
-async def start_sending(
-    tx: Transaction,
-    message_id: UUID,
-    *,
-    channel: str,
-    address: str,
-    locale: str,
-    subject: str,
-    body: str,
-    sms: str,
-    now: datetime,
-) -> int:
-    """Mark a message `sending` and open its next attempt; returns the attempt number."""
-    number: int = await tx.fetchval(
-        """UPDATE messages SET status = 'sending', sending_since = $8, attempts = attempts + 1,
-               channel = $2, address = $3, locale = $4, subject = $5, body = $6, sms = $7,
-               updated_at = $8
-           WHERE id = $1
-           RETURNING attempts""",
-        message_id,
-        channel,
-        address,
-        locale,
-        subject,
-        body,
-        sms,
-        now,
-    )
-    await tx.execute(
-        """INSERT INTO message_attempts (message_id, number, channel, address, started_at)
-           VALUES ($1, $2, $3, $4, $5)""",
-        message_id,
-        number,
-        channel,
-        address,
-        now,
-    )
-    return number
+@dataclass(frozen=True, slots=True)
+class Sending:
+    """A decided message about to go out: the channel, address and what it says."""
+
+    message_id: UUID
+    channel: str
+    address: str
+    locale: str
+    subject: str
+    body: str
+    sms: str
 
 
-async def finish_attempt(
-    tx: Transaction,
-    message_id: UUID,
-    number: int,
-    *,
-    outcome: str,
-    detail: str | None,
-    status: str,
-    status_reason: str | None,
-    send_at: datetime | None,
-    now: datetime,
-) -> None:
-    """Close attempt `number` and move the message to sent, scheduled (retry) or failed."""
-    await tx.execute(
-        """UPDATE message_attempts SET finished_at = $3, outcome = $4, detail = $5
-           WHERE message_id = $1 AND number = $2""",
-        message_id,
-        number,
+async def start_sending_many(
+    tx: Transaction, sendings: Sequence[Sending], *, now: datetime
+) -> dict[UUID, int]:
+    """Mark messages `sending` and open the next attempt of each; message id -> attempt number."""
+    if not sendings:
+        return {}
+    rows = await tx.fetch(
+        """WITH started AS (
+               UPDATE messages m SET status = 'sending', sending_since = $1,
+                   attempts = m.attempts + 1, channel = s.channel, address = s.address,
+                   locale = s.locale, subject = s.subject, body = s.body, sms = s.sms,
+                   updated_at = $1
+               FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
+                           $7::text[], $8::text[])
+                    AS s(id, channel, address, locale, subject, body, sms)
+               WHERE m.id = s.id
+               RETURNING m.id, m.attempts, m.channel, m.address
+           ), opened AS (
+               INSERT INTO message_attempts (message_id, number, channel, address, started_at)
+               SELECT id, attempts, channel, address, $1 FROM started
+           )
+           SELECT id, attempts FROM started""",
         now,
-        outcome,
-        detail,
+        [s.message_id for s in sendings],
+        [s.channel for s in sendings],
+        [s.address for s in sendings],
+        [s.locale for s in sendings],
+        [s.subject for s in sendings],
+        [s.body for s in sendings],
+        [s.sms for s in sendings],
     )
+    return {r["id"]: r["attempts"] for r in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """How attempt `number` of a message ended and what the message becomes."""
+
+    message_id: UUID
+    number: int
+    outcome: str  # sent | temporary_failure | permanent_failure
+    detail: str | None
+    status: str  # sent | scheduled (retry) | failed
+    status_reason: str | None
+    send_at: datetime | None  # the retry time
+    counted: str  # the outcome as the metrics count it: sent | retried | failed
+
+
+async def finish_attempts(tx: Transaction, finished: Sequence[Finished], *, now: datetime) -> None:
+    """Close the attempts and move their messages to sent, scheduled (retry) or failed."""
+    if not finished:
+        return
     await tx.execute(
-        """UPDATE messages SET status = $2, status_reason = $3,
-               send_at = COALESCE($4, send_at), sending_since = NULL, updated_at = $5,
-               sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END
-           WHERE id = $1 AND status = 'sending'""",
-        message_id,
-        status,
-        status_reason,
-        send_at,
+        """WITH f AS (
+               SELECT * FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[],
+                                    $7::text[], $8::timestamptz[])
+                    AS f(id, number, outcome, detail, status, status_reason, send_at)
+           ), closed AS (
+               UPDATE message_attempts a SET finished_at = $1, outcome = f.outcome,
+                   detail = f.detail
+               FROM f WHERE a.message_id = f.id AND a.number = f.number
+           )
+           UPDATE messages m SET status = f.status, status_reason = f.status_reason,
+               send_at = COALESCE(f.send_at, m.send_at), sending_since = NULL, updated_at = $1,
+               sent_at = CASE WHEN f.status = 'sent' THEN $1 ELSE m.sent_at END
+           FROM f WHERE m.id = f.id AND m.status = 'sending'""",
         now,
+        [f.message_id for f in finished],
+        [f.number for f in finished],
+        [f.outcome for f in finished],
+        [f.detail for f in finished],
+        [f.status for f in finished],
+        [f.status_reason for f in finished],
+        [f.send_at for f in finished],
     )
 
 

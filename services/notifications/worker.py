@@ -25,6 +25,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.notifications import composing, repository
 from services.notifications.channels import Delivered, Email, Outgoing, SendFailed, Sms
@@ -70,6 +71,9 @@ class Send:
     locale: str
 
 
+Decision = Hold | Close | Send
+
+
 @dataclass(frozen=True, slots=True)
 class _Contact:
     name: str
@@ -83,8 +87,26 @@ class _Contact:
     quiet: Any
 
 
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """A message marked `sending` (committed) with its attempt number: what one send carries."""
+
+    row: Any
+    number: int
+    send: Send
+
+
+Result = Delivered | SendFailed
+
+
 class Dispatcher:
-    """Runs rounds until stopped: on NOTIFY from a handler's commit, or every poll interval."""
+    """Runs rounds until stopped: on NOTIFY from a handler's commit, or every poll interval.
+
+    A round only claims and decides; the sends it starts run on their own (at most
+    `worker_concurrency` at once) and a recorder writes their results in batches, so the next
+    round can take what fell due meanwhile. At most `max_in_flight` messages are between
+    `sending` and their recorded result, which keeps each well inside the sending lease.
+    """
 
     def __init__(self, pool: asyncpg.Pool, rt: Runtime, renderer: Renderer | None = None) -> None:
         self.pool, self.rt = pool, rt
@@ -99,6 +121,11 @@ class Dispatcher:
         self._on_notify = lambda *_: self._wake.set()
         self._cache: dict[tuple[Any, ...], Any] = {}
         self._limit = asyncio.Semaphore(self.settings.worker_concurrency)
+        self.max_in_flight = max(self.settings.worker_batch_size, self.settings.worker_concurrency)
+        self._in_flight = 0
+        self._full = False  # a round found no room: wake when results free some
+        self._sends: set[asyncio.Task[None]] = set()
+        self._results: asyncio.Queue[tuple[_Attempt, Result] | None] = asyncio.Queue()
         self._outcomes = telemetry.meter().create_counter(
             "notifications_messages",
             description="Messages by channel and outcome (sent, failed, skipped, retried)",
@@ -109,17 +136,24 @@ class Dispatcher:
 
     async def run(self) -> None:
         await self._listen()
-        while not self._stopping:
-            try:
-                while await self.round() and not self._stopping:
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("dispatch round failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_seconds)
-            self._wake.clear()
+        recorder = asyncio.create_task(self._record_results(), name="notifications-recorder")
+        try:
+            while not self._stopping:
+                try:
+                    while await self.round() and not self._stopping:
+                        pass
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("dispatch round failed; trying again")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_seconds)
+                self._wake.clear()
+            # Graceful stop: finish the sends under way and record their results.
+            await asyncio.gather(*self._sends, return_exceptions=True)
+        finally:
+            await self._results.put(None)
+            await recorder
 
     async def _listen(self) -> None:
         try:
@@ -141,22 +175,21 @@ class Dispatcher:
         await self._http.aclose()
         await self.email.close()
 
-    async def round(self) -> int:
-        """One round; returns how many messages it took (0: nothing was due)."""
+    async def round(self) -> bool:
+        """Claim and decide what is due, start its sends; True if more may be waiting."""
+        room = min(self.settings.worker_batch_size, self.max_in_flight - self._in_flight)
+        if room <= 0:
+            self._full = True  # the recorder wakes the loop when results free some room
+            return False
         now = self.rt.clock.now()
         lease = timedelta(seconds=self.settings.sending_lease_seconds)
-        sends: list[tuple[Any, int, Send]] = []
-        self._cache: dict[tuple[Any, ...], Any] = {}
+        self._cache = {}
         async with self.pool.acquire() as conn, conn.transaction():
             await repository.expire_stale_sending(conn, older_than=now - lease, now=now)
-            rows = await repository.claim_due(conn, now=now, limit=self.settings.worker_batch_size)
-            for row in rows:
-                try:
-                    async with conn.transaction():  # a savepoint: one bad row stops nothing else
-                        decision = await self._decide(conn, row, now)
-                except Exception as exc:
-                    log.exception("could not decide message %s", row["id"])
-                    decision = Close("failed", f"internal_error: {type(exc).__name__}: {exc}")
+            rows = await repository.claim_due(conn, now=now, limit=room)
+            await self._prefetch(conn, rows)
+            decided = [(row, await self._decide_one(conn, row, now)) for row in rows]
+            for row, decision in decided:
                 if isinstance(decision, Hold):
                     await repository.hold(conn, row["id"], until=decision.until, now=now)
                 elif isinstance(decision, Close):
@@ -164,26 +197,50 @@ class Dispatcher:
                         conn, row["id"], status=decision.status, reason=decision.reason, now=now
                     )
                     self._outcomes.add(1, {"channel": decision.channel, "outcome": decision.status})
-                else:
-                    number = await repository.start_sending(
-                        conn,
-                        row["id"],
-                        channel=str(decision.channel),
-                        address=decision.out.address,
-                        locale=decision.locale,
-                        subject=decision.out.subject,
-                        body=decision.out.body,
-                        sms=decision.out.sms,
-                        now=now,
+            sends = [(row, d) for row, d in decided if isinstance(d, Send)]
+            numbers = await repository.start_sending_many(
+                conn,
+                [
+                    repository.Sending(
+                        message_id=row["id"],
+                        channel=str(send.channel),
+                        address=send.out.address,
+                        locale=send.locale,
+                        subject=send.out.subject,
+                        body=send.out.body,
+                        sms=send.out.sms,
                     )
-                    sends.append((row, number, decision))
-        if sends:
-            results = await asyncio.gather(*(self._send(s) for _, _, s in sends))
-            done = self.rt.clock.now()
-            async with self.pool.acquire() as conn, conn.transaction():
-                for (row, number, send), result in zip(sends, results, strict=True):
-                    await self._record(conn, row, number, send, result, done)
-        return len(rows)
+                    for row, send in sends
+                ],
+                now=now,
+            )
+        # Committed: each of these is `sending` and will never be taken again.
+        for row, send in sends:
+            self._start(_Attempt(row, numbers[row["id"]], send))
+        return len(rows) == room
+
+    async def _decide_one(self, conn: asyncpg.Connection, row: Any, now: datetime) -> Decision:
+        try:
+            return await self._decide(conn, row, now)
+        except asyncpg.PostgresError:
+            raise  # the round's transaction is gone: the whole round is tried again
+        except Exception as exc:  # one bad row stops nothing else
+            log.exception("could not decide message %s", row["id"])
+            return Close("failed", f"internal_error: {type(exc).__name__}: {exc}")
+
+    async def _prefetch(self, conn: asyncpg.Connection, rows: list[Any]) -> None:
+        """Load the patients, clinics and appointments of the claimed rows in three queries."""
+        for lookup, column in (
+            (repository.get_patient, "patient_id"),
+            (repository.get_clinic, "clinic_id"),
+            (repository.get_appointment, "appointment_id"),
+        ):
+            keys = {(r["network_id"], r[column]) for r in rows if r[column] is not None}
+            if not keys:
+                continue
+            found = await repository.REPLICA_BATCH[lookup](conn, list(keys))
+            for key in keys:
+                self._cache[(lookup.__name__, *key)] = found.get(key)
 
     async def _get(self, conn: asyncpg.Connection, lookup: Any, *args: Any) -> Any:
         """A replica or template lookup, remembered for the rest of the round."""
@@ -192,81 +249,122 @@ class Dispatcher:
             self._cache[key] = await lookup(conn, *args)
         return self._cache[key]
 
-    async def _send(self, send: Send) -> Delivered | SendFailed:
+    # --- sending and recording -------------------------------------------------------------------
+
+    def _start(self, attempt: _Attempt) -> None:
+        self._in_flight += 1
+        task = asyncio.create_task(self._deliver(attempt))
+        self._sends.add(task)
+        task.add_done_callback(self._sends.discard)
+
+    async def _deliver(self, attempt: _Attempt) -> None:
+        result = await self._send(attempt)
+        await self._results.put((attempt, result))
+
+    async def _send(self, attempt: _Attempt) -> Result:
+        """One attempt, in a span under the trace of the handler that scheduled the message."""
+        row, send = attempt.row, attempt.send
         adapter = self.email if send.channel is Channel.EMAIL else self.sms
         async with self._limit:
-            try:
-                return await adapter.send(send.out)
-            except SendFailed as exc:
-                return exc
-            except Exception as exc:  # an adapter bug must not leave the row in `sending`
-                log.exception("channel adapter failed")
-                return SendFailed(FailureKind.TEMPORARY, f"{type(exc).__name__}: {exc}")
+            with telemetry.span_from(
+                row["traceparent"],
+                f"send {send.channel}",
+                SpanKind.CLIENT,
+                **{
+                    "mesocare.message.id": str(row["id"]),
+                    "mesocare.message.kind": row["kind"],
+                    "mesocare.message.channel": str(send.channel),
+                    "mesocare.message.attempt": attempt.number,
+                },
+            ) as span:
+                result = await self._call(adapter, send.out)
+                outcome = "sent" if isinstance(result, Delivered) else f"{result.kind}_failure"
+                span.set_attribute("mesocare.message.outcome", outcome)
+                if not isinstance(result, Delivered):
+                    # The detail may quote the address: the span says only what kind of failure.
+                    span.set_status(Status(StatusCode.ERROR, outcome))
+                return result
 
-    async def _record(
-        self,
-        conn: asyncpg.Connection,
-        row: Any,
-        number: int,
-        send: Send,
-        result: Delivered | SendFailed,
-        now: datetime,
-    ) -> None:
-        channel = str(send.channel)
+    async def _call(self, adapter: Email | Sms, out: Outgoing) -> Result:
+        try:
+            return await adapter.send(out)
+        except SendFailed as exc:
+            return exc
+        except Exception as exc:  # an adapter bug must not leave the row in `sending`
+            log.exception("channel adapter failed")
+            return SendFailed(FailureKind.TEMPORARY, f"{type(exc).__name__}: {exc}")
+
+    async def _record_results(self) -> None:
+        """Write send results as they come, all that are waiting in one transaction."""
+        while True:
+            first = await self._results.get()
+            batch = [first]
+            while not self._results.empty():
+                batch.append(self._results.get_nowait())
+            done = [item for item in batch if item is not None]
+            if done:
+                await self._record_batch(done)
+                self._in_flight -= len(done)
+                if self._full:
+                    self._full = False
+                    self._wake.set()
+            if None in batch:
+                return
+
+    async def _record_batch(self, done: list[tuple[_Attempt, Result]]) -> None:
+        for attempt in range(1, 4):
+            try:
+                now = self.rt.clock.now()
+                finished = [self._finished(a, result, now) for a, result in done]
+                async with self.pool.acquire() as conn, conn.transaction():
+                    await repository.finish_attempts(conn, finished, now=now)
+                for (a, _), f in zip(done, finished, strict=True):
+                    self._outcomes.add(1, {"channel": str(a.send.channel), "outcome": f.counted})
+                return
+            except Exception:
+                # Left in `sending`, these expire after the lease as "outcome unknown".
+                log.exception("could not record %d send results (try %d)", len(done), attempt)
+                await asyncio.sleep(0.2 * attempt)
+
+    def _finished(self, a: _Attempt, result: Result, now: datetime) -> repository.Finished:
+        """What the attempt's result makes of the message: sent, retried later, or failed."""
         if isinstance(result, Delivered):
-            await repository.finish_attempt(
-                conn,
-                row["id"],
-                number,
-                outcome="sent",
-                detail=result.detail,
-                status="sent",
-                status_reason=None,
-                send_at=None,
-                now=now,
+            return repository.Finished(
+                a.row["id"], a.number, "sent", result.detail, "sent", None, None, "sent"
             )
-            self._outcomes.add(1, {"channel": channel, "outcome": "sent"})
-            return
+        outcome = f"{result.kind}_failure"
         next_step = after_failure(
-            number,
+            a.number,
             result.kind,
             now,
             detail=result.detail,
             max_attempts=self.settings.max_attempts,
         )
-        outcome = f"{result.kind}_failure"
         if isinstance(next_step, GiveUp):
-            await repository.finish_attempt(
-                conn,
-                row["id"],
-                number,
-                outcome=outcome,
-                detail=result.detail,
-                status="failed",
-                status_reason=next_step.reason,
-                send_at=None,
-                now=now,
+            return repository.Finished(
+                a.row["id"],
+                a.number,
+                outcome,
+                result.detail,
+                "failed",
+                next_step.reason,
+                None,
+                "failed",
             )
-            self._outcomes.add(1, {"channel": channel, "outcome": "failed"})
-        else:
-            await repository.finish_attempt(
-                conn,
-                row["id"],
-                number,
-                outcome=outcome,
-                detail=result.detail,
-                status="scheduled",
-                status_reason=f"attempt {number} failed: {result.detail}; retrying",
-                send_at=next_step.at,
-                now=now,
-            )
-            self._outcomes.add(1, {"channel": channel, "outcome": "retried"})
+        return repository.Finished(
+            a.row["id"],
+            a.number,
+            outcome,
+            result.detail,
+            "scheduled",
+            f"attempt {a.number} failed: {result.detail}; retrying",
+            next_step.at,
+            "retried",
+        )
 
     # --- deciding one message --------------------------------------------------------------------
 
-    async def _decide(
-        self, conn: asyncpg.Connection, row: Any, now: datetime
-    ) -> Hold | Close | Send:
+    async def _decide(self, conn: asyncpg.Connection, row: Any, now: datetime) -> Decision:
         kind = MessageKind(row["kind"])
         event: Event = EVENT_TYPES[row["event_type"]].model_validate(row["facts"])
         network = row["network_id"]
