@@ -197,7 +197,8 @@ class Consumer:
                     outcome = await self._handle_once(handler, event, delivery)
                     self._outcomes.add(1, {"group": self.group, "outcome": outcome})
                     self._duration.record(
-                        time.perf_counter() - started, {"group": self.group, "type": envelope.type}
+                        time.perf_counter() - started,
+                        {"group": self.group, "topic": record.topic, "type": envelope.type},
                     )
                     return
                 except asyncio.CancelledError:

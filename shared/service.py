@@ -18,7 +18,6 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from shared import telemetry
@@ -88,6 +87,13 @@ class ServiceSpec:
     """Loads this service's share of the demo network (MESOCARE_DEMO_NETWORK_ID) at start."""
 
 
+def _seeded_summary(seeded: Any) -> str:
+    """What a demo seeder reports, without the rows themselves (the gateway's hold logins)."""
+    if isinstance(seeded, list | tuple | set):
+        return f"{len(seeded)} new"
+    return str(seeded)
+
+
 class Readiness:
     """Database and broker reachability, checked at most every `ttl` seconds."""
 
@@ -133,7 +139,8 @@ def build_app(spec: ServiceSpec) -> FastAPI:
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", DEMO_SEED_LOCK_ID)
                 seeded = await spec.seed_demo(conn, demo_network)
             log.info(
-                "demo data seeded", extra={"network_id": str(demo_network), "seeded": str(seeded)}
+                "demo data seeded",
+                extra={"network_id": str(demo_network), "seeded": _seeded_summary(seeded)},
             )
         relay = Relay(
             pool=pool,
@@ -188,7 +195,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     _install_probes(app)
     for router in spec.routers:
         app.include_router(router)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    telemetry.instrument_http(app)
     return app
 
 
@@ -198,12 +205,34 @@ def _install_request_id(app: FastAPI) -> None:
         rid = request.headers.get("x-request-id") or str(uuid.uuid4())
         request.state.request_id = rid
         token = telemetry.request_id_var.set(rid)
+        started = time.perf_counter()
         try:
             response: Response = await call_next(request)
+            _log_request(request, response.status_code, time.perf_counter() - started)
         finally:
             telemetry.request_id_var.reset(token)
         response.headers["X-Request-ID"] = rid
         return response
+
+
+UNLOGGED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _log_request(request: Request, status: int, seconds: float) -> None:
+    """One line per request, by route template: ids stay out, and so do query and body."""
+    route = telemetry.current_route()
+    if (route or request.url.path) in UNLOGGED_PATHS:
+        return
+    where = {"route": route} if route else {"path": request.url.path}
+    log.info(
+        "request",
+        extra={
+            "method": request.method,
+            **where,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 1),
+        },
+    )
 
 
 def _install_probes(app: FastAPI) -> None:

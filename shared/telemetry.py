@@ -4,12 +4,19 @@ Trace context crosses Kafka in the `traceparent` header. With an outbox, the req
 an event and the relay that publishes it run in different contexts, so the `traceparent` is
 captured when the outbox row is written and sent with the message; consumers run their handler
 in a span whose parent is that context.
+
+Logs are JSON lines carrying the request id and the trace and span ids. They name patients by id
+only; as a safety net, anything shaped like an email address or an international phone number
+is replaced by `[email]` / `[phone]` before a line is written (a name has no shape to catch, so
+code must never log one).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +34,7 @@ from opentelemetry.sdk.trace.export import (
     ConsoleSpanExporter,
     SpanExporter,
 )
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
 from opentelemetry.trace import SpanKind
 
 from shared.settings import PlatformSettings
@@ -43,8 +51,9 @@ def setup(service: str, platform: PlatformSettings) -> None:
     if _configured:
         return
     _configured = True
+    _prefer_stable_http_conventions()
     resource = Resource.create({"service.name": f"mesocare-{service}"})
-    provider = TracerProvider(resource=resource)
+    provider = TracerProvider(resource=resource, sampler=ParentBased(root=NoLoneQueries()))
     exporter = _span_exporter(platform)
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
@@ -56,6 +65,57 @@ def setup(service: str, platform: PlatformSettings) -> None:
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
     AsyncPGInstrumentor().instrument()
+
+
+class NoLoneQueries(Sampler):
+    """Samples every trace except one a database query would start on its own.
+
+    Used as the root sampler under `ParentBased`: queries inside a request or a handler are in
+    its trace, while the relay's and the dispatcher's polling (every second, in every service)
+    does not fill the trace store with one-span traces.
+    """
+
+    def should_sample(
+        self,
+        parent_context: Any,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Any = None,
+        links: Any = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
+        if attributes and ("db.system" in attributes or "db.system.name" in attributes):
+            return SamplingResult(Decision.DROP)
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+    def get_description(self) -> str:
+        return "NoLoneQueries"
+
+
+def instrument_http(app: Any) -> None:
+    """Server spans and the `http.server.request.duration` histogram for a FastAPI app.
+
+    The stable HTTP conventions are asked for (unless OTEL_SEMCONV_STABILITY_OPT_IN says
+    otherwise): they label the histogram with the full route template (`http.route`), where the
+    older ones give a path relative to the innermost router.
+    """
+    _prefer_stable_http_conventions()
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+
+
+def _prefer_stable_http_conventions() -> None:
+    # Read once per process by the first instrumentation that starts: set it before any does.
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
+
+
+def current_route() -> str | None:
+    """The route template of the request being served (`http.route` of its server span)."""
+    attributes = getattr(trace.get_current_span(), "attributes", None) or {}
+    route = attributes.get("http.route")
+    return route if isinstance(route, str) else None
 
 
 def _span_exporter(platform: PlatformSettings) -> SpanExporter | None:
@@ -97,6 +157,15 @@ def span_from(traceparent: str | None, name: str, kind: SpanKind, **attrs: Any) 
         yield span
 
 
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"\+\d[\d ().-]{6,18}\d")
+
+
+def scrub(text: str) -> str:
+    """`text` with email addresses and international phone numbers replaced."""
+    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, with the trace and span ids of the active span."""
 
@@ -112,20 +181,23 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": scrub(record.getMessage()),
         }
         request_id = request_id_var.get()
         if request_id:
-            entry["request_id"] = request_id
+            entry["request_id"] = scrub(request_id)
         ctx = trace.get_current_span().get_span_context()
         if ctx.is_valid:
             entry["trace_id"] = format(ctx.trace_id, "032x")
             entry["span_id"] = format(ctx.span_id, "016x")
         for key, value in record.__dict__.items():
             if key not in self._skip and not key.startswith("_"):
-                entry[key] = value if isinstance(value, str | int | float | bool) else str(value)
+                if isinstance(value, int | float | bool):
+                    entry[key] = value
+                else:
+                    entry[key] = scrub(value if isinstance(value, str) else str(value))
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = scrub(self.formatException(record.exc_info))
         return json.dumps(entry)
 
 
@@ -135,5 +207,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "kafka"):
+    # httpx logs every URL it calls at INFO, query string included (a patient search by name).
+    for noisy in ("aiokafka", "kafka", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.captureWarnings(True)  # warnings become JSON lines too, not raw stderr text

@@ -16,43 +16,25 @@ import httpx
 import psutil
 import pytest
 
-from devstack.ports import free_port
-from devstack.stack import SERVICES, LocalStack, StackConfig
+from devstack.stack import SERVICES, LocalStack
 from shared.demo import DEMO_PASSWORD
 from shared.settings import PlatformSettings, database_on_server
+from tests.e2e.stacks import local_stack
 from tests.support import Parts, bearer, eventually
+
+# The first test also waits for the five services to start and the demo network to load.
+pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="module")
 def stack(parts: Parts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    config = StackConfig(
-        root=tmp_path_factory.mktemp("stack"),
-        ports={name: free_port() for name in SERVICES},
-        smtp_port=free_port(),
-        sms_port=free_port(),
-        # The session's PostgreSQL and broker stand in for the embedded ones `make run` starts;
-        # the stack's own start of those is covered by the devstack tests.
-        database_url=database_on_server(parts.database_url, "postgres"),
-        kafka_bootstrap=parts.kafka_bootstrap,
-        extra_env={
-            "MESOCARE_ENV": "test",
-            "KAFKA_IDEMPOTENCE": "false",
-            **{
-                f"{n.upper()}_DATABASE_URL": database_on_server(parts.database_url, f"stack_{n}")
-                for n in SERVICES
-            },
-        },
-    )
-    local = LocalStack(config)
-    local.start(say=lambda _line: None)
-    try:
-        yield local
-    finally:
-        local.stop()
+    with local_stack(parts, tmp_path_factory.mktemp("stack"), databases="stack") as running:
+        yield running
 
 
 def test_every_service_is_ready_with_its_openapi(stack: LocalStack) -> None:
-    with httpx.Client(timeout=5) as client:
+    # The first /openapi.json builds the schema: seconds on a busy machine.
+    with httpx.Client(timeout=30) as client:
         for name in SERVICES:
             assert client.get(f"{stack.url(name)}/readyz").json()["status"] == "ready"
             spec = client.get(f"{stack.url(name)}/openapi.json").json()

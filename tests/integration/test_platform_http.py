@@ -38,7 +38,7 @@ class TestProbes:
         text = await eventually(published)
         assert "outbox_backlog{" in text
         assert "outbox_oldest_unsent_age_seconds{" in text
-        assert "http_server_duration_milliseconds_count{" in text
+        assert "http_server_request_duration_seconds_count{" in text
 
     async def test_openapi_documents_problem_answers(self, booking: RunningService) -> None:
         spec = (await booking.client.get("/openapi.json")).json()

@@ -51,3 +51,62 @@ def test_the_traceparent_of_a_span_continues_its_trace() -> None:
 def test_without_a_traceparent_a_new_trace_starts() -> None:
     with telemetry.span_from(None, "orphan", SpanKind.CONSUMER):
         assert telemetry.current_trace_id() not in (None, "0" * 32)
+
+
+class TestContactDetailsNeverReachALogLine:
+    def test_an_email_address_in_the_message_is_replaced(self) -> None:
+        line = formatted("could not send to amelie.durand@example.com: mailbox full")
+        assert line["message"] == "could not send to [email]: mailbox full"
+
+    def test_phone_numbers_in_international_form_are_replaced_however_spaced(self) -> None:
+        line = formatted("sms to +33612345678 failed", number="+33 6 12 34 56 78")
+        assert line["message"] == "sms to [phone] failed"
+        assert line["number"] == "[phone]"
+
+    def test_an_error_quoting_a_unique_violation_loses_the_address(self) -> None:
+        error = "Key (email)=(Camille.Roux@Example.org) already exists."
+        assert formatted("insert failed", error=error)["error"] == (
+            "Key (email)=([email]) already exists."
+        )
+
+    def test_an_exception_text_is_scrubbed_too(self) -> None:
+        try:
+            raise ValueError("no patient with phone +12125550147")
+        except ValueError:
+            import sys
+
+            record = logging.LogRecord(
+                "mesocare.test", logging.ERROR, __file__, 1, "failed", None, sys.exc_info()
+            )
+        line = json.loads(telemetry.JsonFormatter("records").format(record))
+        assert "+12125550147" not in line["exception"]
+        assert "no patient with phone [phone]" in line["exception"]
+
+    def test_ids_times_and_numbers_are_left_alone(self) -> None:
+        patient_id = str(uuid4())
+        line = formatted(
+            "handled",
+            patient_id=patient_id,
+            at="2026-11-25T10:00:00+01:00",
+            offset=1234567890,
+            amount="+1.5",
+        )
+        assert line["patient_id"] == patient_id
+        assert line["at"] == "2026-11-25T10:00:00+01:00"
+        assert line["offset"] == 1234567890
+        assert line["amount"] == "+1.5"
+
+
+class TestSampling:
+    def test_a_query_outside_any_request_or_handler_starts_no_trace(self) -> None:
+        polling = {"db.system": "postgresql"}
+        with telemetry.tracer().start_as_current_span("SELECT", attributes=polling) as query:
+            assert not query.is_recording()
+
+    def test_a_query_inside_a_handler_is_part_of_its_trace(self) -> None:
+        trace_id = uuid4().hex
+        with telemetry.span_from(f"00-{trace_id}-{uuid4().hex[:16]}-01", "h", SpanKind.CONSUMER):
+            query = telemetry.tracer().start_span("SELECT", attributes={"db.system": "postgresql"})
+            assert query.is_recording()
+            assert format(query.get_span_context().trace_id, "032x") == trace_id
+            query.end()
