@@ -365,6 +365,11 @@ class CrossCheckRead(BaseModel):
     verdict: Literal["ok", "caution"]
     profile_version: int
     findings: list[Finding] = Field(default_factory=list)
+    blend_id: UUID | None = Field(None, description="What was cross-checked at the start")
+    blend_version: int | None = None
+    ingredient_codes: list[str] | None = None
+    lot_numbers: list[str] = Field(default_factory=list)
+    areas: list[str] = Field(default_factory=list)
 
 
 class AppointmentRead(BaseModel):

@@ -12,7 +12,9 @@ from shared.demo import DEMO_PASSWORD
 
 DEMO_STAFF = (
     ("admin@demo.mesocare.test", "Ada Admin", ["network_admin"]),
-    ("practitioner@demo.mesocare.test", "Dr Paula Practitioner", ["practitioner"]),
+    ("manager@demo.mesocare.test", "Manon Manager", ["clinic_manager"]),
+    # The demo network's Paris practitioner (booking's demo data) signs in with this one.
+    ("practitioner@demo.mesocare.test", "Dr Claire Moreau", ["practitioner"]),
     ("reception@demo.mesocare.test", "Rita Reception", ["receptionist"]),
 )
 

@@ -8,7 +8,7 @@ import importlib
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -60,6 +60,17 @@ class Console:
 
 def chromium_installed() -> bool:
     return Path(CHROMIUM).exists()
+
+
+@pytest.fixture(autouse=True)
+def patient_expectations() -> Iterator[None]:
+    """A page may wait on several services at once: on a busy 2-core machine that can take
+    longer than Playwright's default 5 s."""
+    from playwright.async_api import expect
+
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=None)
 
 
 @pytest.fixture(scope="session")

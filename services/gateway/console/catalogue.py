@@ -1,30 +1,460 @@
-"""The Formulary and Messages pages."""
+"""The Formulary and Messages pages: the catalog, its lots and their recall; the delivery log of
+what patients and staff were sent, and each message as it went out."""
 
 from __future__ import annotations
 
-from fastapi import Request
-from fastapi.responses import Response
+import asyncio
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
-from services.gateway.console.pages import page, router
-from services.gateway.console.sessions import CurrentStaff
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.gateway.console.pages import clinics_of, page, patient_names, router, zone
+from services.gateway.console.services import Answer, ask, send
+from services.gateway.console.sessions import CurrentStaff, StaffSession, checked_form
 
 MESSAGE_STATUSES = ["scheduled", "sending", "sent", "failed", "skipped", "withdrawn"]
+MESSAGE_KINDS = [
+    "appointment_confirmation",
+    "appointment_reminder",
+    "appointment_rescheduled",
+    "appointment_cancelled",
+    "aftercare",
+    "side_effect_checkin",
+    "next_session_due",
+    "maintenance_reminder",
+    "adverse_event_alert",
+    "recall_notice_patient",
+    "recall_notice_practitioner",
+]
+LIST_PAGE = 200
+MAX_PAGES = 10
+"""A whole list is read page by page, up to LIST_PAGE * MAX_PAGES items."""
+MESSAGES_PER_PAGE = 50
+MAX_SEARCH = 200
+RECALL_REASON = (3, 1000)
+
+
+def words(code: str | None) -> str:
+    """A code as words: 'skin_rejuvenation' -> 'skin rejuvenation'."""
+    return (code or "").replace("_", " ")
+
+
+def matches(needle: str, *haystack: str | None) -> bool:
+    needle = needle.casefold()
+    return any(needle in (text or "").casefold() for text in haystack)
+
+
+def when(moment: str | None, tz: ZoneInfo) -> str:
+    """An instant on a clinic's wall clock: '03 Mar 2026 10:30 CET'."""
+    if not moment:
+        return ""
+    return datetime.fromisoformat(moment).astimezone(tz).strftime("%d %b %Y %H:%M %Z")
+
+
+def not_found(request: Request, staff: StaffSession, what: str, back: str, label: str) -> Response:
+    return page(
+        request,
+        "refused.html",
+        staff,
+        404,
+        title=f"{what} not found",
+        message=f"There is no such {what.lower()} in your network. It may have been mistyped, "
+        "or it belongs to another network.",
+        back=back,
+        back_label=label,
+    )
+
+
+async def every(
+    request: Request, staff: StaffSession, service: str, path: str
+) -> tuple[list[dict[str, Any]], Answer]:
+    """Every item of a paginated list of `service` (up to LIST_PAGE * MAX_PAGES)."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    answer = Answer()
+    for _ in range(MAX_PAGES):
+        answer = await ask(request, staff, service, path, {"limit": LIST_PAGE, "cursor": cursor})
+        if not answer.ok:
+            return items, answer
+        items.extend(answer.data.get("items", []))
+        cursor = answer.data.get("next_cursor")
+        if not cursor:
+            break
+    return items, answer
+
+
+# -- formulary ---------------------------------------------------------------------------------
+
+
+def lot_state(lot: dict[str, Any]) -> str:
+    """valid, expired or recalled: a recall outranks an expiry."""
+    if lot["status"] == "recalled":
+        return "recalled"
+    return "expired" if lot["expired"] else "valid"
+
+
+def blend_row(blend: dict[str, Any]) -> dict[str, Any]:
+    components = [
+        {
+            "name": c["ingredient_name"] or c["ingredient_code"],
+            "amount": f"{c['amount']} {c['unit'] or ''}".strip() if c["amount"] else "",
+        }
+        for c in blend["components"]
+    ]
+    return {**blend, "ingredients": components}
+
+
+def search_errors(q: str, lot: str) -> dict[str, str]:
+    errors = {}
+    if len(q) > MAX_SEARCH:
+        errors["q"] = f"Search with at most {MAX_SEARCH} characters."
+    if len(lot) > 100:
+        errors["lot"] = "A lot number has at most 100 characters."
+    return errors
 
 
 @router.get("/formulary")
 async def formulary(request: Request, staff: CurrentStaff, q: str = "", lot: str = "") -> Response:
-    return page(request, "formulary.html", staff, title="Formulary", q=q, lot=lot)
+    """The catalog: ingredients, blends and lots, narrowed by a text and a lot number."""
+    q, lot = q.strip(), lot.strip()
+    errors = search_errors(q, lot)
+    (classes, a1), (ingredients, a2), (blends, a3), (lots, a4) = await asyncio.gather(
+        every(request, staff, "formulary", "/v1/allergen-classes"),
+        every(request, staff, "formulary", "/v1/ingredients"),
+        every(request, staff, "formulary", "/v1/blends"),
+        every(request, staff, "formulary", "/v1/lots"),
+    )
+    problem = a1.problem or a2.problem or a3.problem or a4.problem
+    class_names = {c["code"]: c["name"] for c in classes}
+    names = {i["code"]: i["name"] for i in ingredients}
+    if errors:
+        q = lot = ""
+    shown_ingredients = [
+        {**i, "classes": [class_names.get(c, words(c)) for c in i["allergen_classes"]]}
+        for i in ingredients
+        if matches(q, i["name"], i["code"], words(i["category"]))
+    ]
+    shown_blends = [
+        blend_row(b)
+        for b in blends
+        if matches(
+            q,
+            b["name"],
+            words(b["indication"]),
+            *(c["ingredient_name"] or c["ingredient_code"] for c in b["components"]),
+        )
+    ]
+    shown_lots = [
+        {
+            **x,
+            "ingredient": names.get(x["ingredient_code"], x["ingredient_code"]),
+            "state": lot_state(x),
+        }
+        for x in lots
+        if matches(lot, x["lot_number"])
+        and matches(q, x["ingredient_code"], names.get(x["ingredient_code"]))
+    ]
+    return page(
+        request,
+        "formulary.html",
+        staff,
+        title="Formulary",
+        q=q,
+        lot=lot,
+        searched=bool(q or lot),
+        ingredients=shown_ingredients,
+        blends=shown_blends,
+        lots=shown_lots,
+        errors=errors,
+        problem=problem,
+    )
+
+
+async def exposure_rows(
+    request: Request, staff: StaffSession, exposures: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Who received the lot, with the patient's name (when the role may read it), the clinic
+    and the practitioner, and the session's time on the clinic's wall clock."""
+    if not exposures:
+        return []
+    (clinics, _), (practitioners, _), patients = await asyncio.gather(
+        clinics_of(request, staff),
+        every(request, staff, "booking", "/v1/practitioners"),
+        patient_names(request, staff, {e["patient_id"] for e in exposures}),
+    )
+    by_id = {c["id"]: c for c in clinics}
+    staffed = {p["id"]: p["name"] for p in practitioners}
+    rows = []
+    for e in exposures:
+        clinic = by_id.get(e["clinic_id"])
+        tz = zone(clinic["timezone"] if clinic else None)
+        rows.append(
+            {
+                **e,
+                "patient": patients.get(e["patient_id"]),
+                "clinic": clinic["name"] if clinic else "Clinic",
+                "practitioner": staffed.get(e["practitioner_id"], "Practitioner"),
+                "at": when(e["administered_at"], tz),
+                "notified": when(e["recall_notified_at"], tz),
+            }
+        )
+    return rows
+
+
+def lot_view(lot: dict[str, Any]) -> dict[str, Any]:
+    utc = zone("UTC")
+    recall = lot.get("recall") or {}
+    return {
+        **lot,
+        "state": lot_state(lot),
+        "received": when(lot["received_at"], utc),
+        "recalled": when(recall.get("recalled_at"), utc),
+    }
+
+
+async def lot_page(
+    request: Request,
+    staff: StaffSession,
+    lot_id: UUID,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    problem: str | None = None,
+    form: dict[str, str] | None = None,
+    recalled: bool = False,
+) -> Response:
+    """One lot: its data, its recall (or the form to recall it), who received it."""
+    found = await ask(request, staff, "formulary", f"/v1/lots/{lot_id}")
+    if found.status == 404:
+        return not_found(request, staff, "Lot", "/console/formulary", "Back to the formulary")
+    lot = found.data if found.ok else None
+    ingredient: dict[str, Any] | None = None
+    exposures: list[dict[str, Any]] = []
+    if lot:
+        got, listed = await asyncio.gather(
+            ask(request, staff, "formulary", f"/v1/ingredients/{lot['ingredient_code']}"),
+            ask(request, staff, "formulary", f"/v1/lots/{lot_id}/exposures", {"limit": 200}),
+        )
+        ingredient = got.data if got.ok else None
+        exposures = await exposure_rows(request, staff, (listed.data or {}).get("items", []))
+        problem = problem or listed.problem
+    return page(
+        request,
+        "formulary_lot.html",
+        staff,
+        status_code,
+        title=f"Lot {lot['lot_number']}" if lot else "Lot",
+        lot=lot_view(lot) if lot else None,
+        ingredient=ingredient,
+        exposures=exposures,
+        may_recall=staff.has_any("network_admin"),
+        form=form or {},
+        recalled=recalled,
+        errors=errors or {},
+        problem=problem or found.problem,
+    )
+
+
+@router.get("/formulary/lots/{lot_id}")
+async def lot_detail(
+    request: Request, staff: CurrentStaff, lot_id: str, recalled: bool = False
+) -> Response:
+    try:
+        chosen = UUID(lot_id)
+    except ValueError:
+        return not_found(request, staff, "Lot", "/console/formulary", "Back to the formulary")
+    return await lot_page(request, staff, chosen, recalled=recalled)
+
+
+def recall_errors(reason: str, confirmed: bool) -> dict[str, str]:
+    shortest, longest = RECALL_REASON
+    errors = {}
+    if not reason:
+        errors["reason"] = "Give the reason for the recall."
+    elif len(reason) < shortest:
+        errors["reason"] = f"Give a reason of at least {shortest} characters."
+    elif len(reason) > longest:
+        errors["reason"] = f"Keep the reason to at most {longest} characters."
+    if not confirmed:
+        errors["confirm"] = "Confirm that this lot is to be recalled."
+    return errors
+
+
+@router.post("/formulary/lots/{lot_id}/recall")
+async def recall_lot(request: Request, staff: CurrentStaff, lot_id: str) -> Response:
+    """Recall the lot: formulary refuses anyone but a network admin (shown as a message)."""
+    form = await checked_form(request, staff)
+    try:
+        chosen = UUID(lot_id)
+    except ValueError:
+        return not_found(request, staff, "Lot", "/console/formulary", "Back to the formulary")
+    reason = form.get("reason", "").strip()
+    kept = {"reason": reason, "confirm": form.get("confirm", "")}
+    errors = recall_errors(reason, form.get("confirm") == "yes")
+    if errors:
+        return await lot_page(request, staff, chosen, status_code=422, errors=errors, form=kept)
+    answer = await send(
+        request, staff, "formulary", "POST", f"/v1/lots/{chosen}/recall", {"reason": reason}
+    )
+    if answer.status == 404:
+        return not_found(request, staff, "Lot", "/console/formulary", "Back to the formulary")
+    if not answer.ok:
+        return await lot_page(
+            request,
+            staff,
+            chosen,
+            status_code=answer.status or 503,
+            errors=answer.errors,
+            problem=answer.problem,
+            form=kept,
+        )
+    return RedirectResponse(f"/console/formulary/lots/{chosen}?recalled=true", status_code=303)
+
+
+# -- messages ----------------------------------------------------------------------------------
+
+
+async def find_patient(
+    request: Request, staff: StaffSession, text: str, errors: dict[str, str]
+) -> tuple[str | None, list[dict[str, Any]], Answer]:
+    """The patient meant by a name (or part of one) or an id; several matches are a choice."""
+    try:
+        return str(UUID(text)), [], Answer()
+    except ValueError:
+        pass
+    if len(text) > MAX_SEARCH:
+        errors["patient"] = f"Search with at most {MAX_SEARCH} characters."
+        return None, [], Answer()
+    found = await ask(request, staff, "records", "/v1/patients", {"q": text, "limit": 20})
+    if found.errors:
+        errors["patient"] = next(iter(found.errors.values()))
+        return None, [], Answer()
+    patients = (found.data or {}).get("items", []) if found.ok else []
+    if found.ok and not patients:
+        errors["patient"] = f"No patient matches “{text}”."
+    if len(patients) == 1:
+        return patients[0]["id"], [], found
+    return None, patients, found
+
+
+def choice_errors(status: str, kind: str) -> dict[str, str]:
+    errors = {}
+    if status and status not in MESSAGE_STATUSES:
+        errors["status"] = "Choose a status from the list."
+    if kind and kind not in MESSAGE_KINDS:
+        errors["kind"] = "Choose a kind of message from the list."
+    return errors
+
+
+async def message_rows(
+    request: Request, staff: StaffSession, messages: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Messages with their patient's name, their clinic and their times on its wall clock."""
+    if not messages:
+        return []
+    (clinics, _), patients = await asyncio.gather(
+        clinics_of(request, staff),
+        patient_names(request, staff, {m["patient_id"] for m in messages if m["patient_id"]}),
+    )
+    by_id = {c["id"]: c for c in clinics}
+    rows = []
+    for m in messages:
+        clinic = by_id.get(m["clinic_id"] or "")
+        tz = zone(clinic["timezone"] if clinic else None)
+        rows.append(
+            {
+                **m,
+                "tz": tz,
+                "clinic": clinic["name"] if clinic else None,
+                "at": when(m["sent_at"] or m["send_at"], tz),
+                "created": when(m["created_at"], tz),
+                "patient": patients.get(m["patient_id"]) if m["patient_id"] else None,
+            }
+        )
+    return rows
 
 
 @router.get("/messages")
 async def messages(
-    request: Request, staff: CurrentStaff, patient_id: str = "", status: str = ""
+    request: Request,
+    staff: CurrentStaff,
+    patient: str = "",
+    patient_id: str = "",
+    status: str = "",
+    kind: str = "",
+    cursor: str = "",
 ) -> Response:
+    """The delivery log, newest first: by patient, status and kind."""
+    text = (patient or patient_id).strip()
+    errors = choice_errors(status, kind)
+    chosen, choices, found = (None, [], Answer())
+    if text:
+        chosen, choices, found = await find_patient(request, staff, text, errors)
+    listed = Answer()
+    rows: list[dict[str, Any]] = []
+    if not errors and not choices and found.ok:
+        params = {"patient_id": chosen, "status": status, "kind": kind, "cursor": cursor}
+        listed = await ask(
+            request,
+            staff,
+            "notifications",
+            "/v1/messages",
+            {**params, "limit": MESSAGES_PER_PAGE},
+        )
+        errors.update(
+            {("patient" if k == "patient_id" else k): v for k, v in listed.errors.items()}
+        )
+        rows = await message_rows(request, staff, (listed.data or {}).get("items", []))
+    next_cursor = (listed.data or {}).get("next_cursor") if listed.ok else None
+    filters = {"patient": text, "status": status, "kind": kind}
     return page(
         request,
         "messages.html",
         staff,
         title="Messages",
         statuses=[(s, s.capitalize()) for s in MESSAGE_STATUSES],
-        form={"patient_id": patient_id, "status": status},
+        kinds=[(k, words(k).capitalize()) for k in MESSAGE_KINDS],
+        form=filters,
+        choices=choices,
+        messages=rows,
+        listed=listed.ok and listed.data is not None,
+        older=("/console/messages?" + urlencode({**filters, "cursor": next_cursor}))
+        if next_cursor
+        else None,
+        errors=errors,
+        problem=found.problem or listed.problem,
+    )
+
+
+@router.get("/messages/{message_id}")
+async def message_detail(request: Request, staff: CurrentStaff, message_id: str) -> Response:
+    """One message as it went out (its text, escaped), and every attempt to send it."""
+    try:
+        chosen = UUID(message_id)
+    except ValueError:
+        return not_found(request, staff, "Message", "/console/messages", "Back to messages")
+    found = await ask(request, staff, "notifications", f"/v1/messages/{chosen}")
+    if found.status == 404:
+        return not_found(request, staff, "Message", "/console/messages", "Back to messages")
+    message = None
+    if found.ok:
+        message = (await message_rows(request, staff, [found.data]))[0]
+        tz = message["tz"]
+        message["attempts"] = [
+            {**a, "started": when(a["started_at"], tz), "finished": when(a["finished_at"], tz)}
+            for a in message["attempts_log"]
+        ]
+    return page(
+        request,
+        "message.html",
+        staff,
+        200 if found.ok else found.status or 503,
+        title="Message",
+        message=message,
+        problem=found.problem,
     )

@@ -1,15 +1,31 @@
-"""Patients: find, register, and the patient chart."""
+"""Patients: find, register, the patient chart, and changes to contact data and the safety
+profile."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime
 from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
-from services.gateway.console.pages import page, router
-from services.gateway.console.services import Answer, ask
-from services.gateway.console.sessions import CurrentStaff
+from services.gateway.console import patient_forms as forms
+from services.gateway.console.pages import clinics_of, home_clinic, page, router, zone
+from services.gateway.console.services import Answer, ask, send
+from services.gateway.console.sessions import CurrentStaff, StaffSession, checked_form
+from shared import vocabulary
+
+CLINICAL_ROLES = ("practitioner", "clinic_manager", "network_admin")
+AUDIT_ROLES = ("clinic_manager", "network_admin")
+PROFILE_WRITERS = ("practitioner",)
+DEFAULT_TIMEZONE = "Europe/Paris"
+STALE = (
+    "Someone else changed this patient since you opened the form, so nothing was saved. "
+    "Reload to see their change, then make yours again."
+)
 
 
 @router.get("/patients")
@@ -32,3 +48,503 @@ async def patients(request: Request, staff: CurrentStaff, q: str = "") -> Respon
         errors=answer.errors,
         problem=None if answer.errors.get("q") else answer.problem,
     )
+
+
+# -- registering -------------------------------------------------------------------------------
+
+
+@router.get("/patients/new")
+async def register_form(request: Request, staff: CurrentStaff) -> Response:
+    """An empty registration form; the timezone defaults to the staff member's clinic's."""
+    clinics, _ = await clinics_of(request, staff)
+    clinic = home_clinic(staff, clinics) if clinics else None
+    values = dict.fromkeys(forms.CONTACT_FIELDS, "")
+    values.update(locale="en", timezone=(clinic or {}).get("timezone") or DEFAULT_TIMEZONE)
+    return await _register_page(
+        request,
+        staff,
+        values=values,
+        form={"clinic_id": (clinic or {}).get("id", ""), "idempotency_key": str(uuid4())},
+        allergies=[forms.blank_row("allergy")],
+    )
+
+
+@router.post("/patients/new")
+async def register(request: Request, staff: CurrentStaff) -> Response:
+    """Register the patient once (the form's idempotency key), then open their chart."""
+    form = await checked_form(request, staff)
+    values = forms.contact_values(form)
+    kept = {
+        "clinic_id": form.get("clinic_id", ""),
+        "idempotency_key": _key(form.get("idempotency_key")),
+        "consent_treatment": form.get("consent_treatment", ""),
+        "consent_marketing": form.get("consent_marketing", ""),
+    }
+    more = form.get("more") == "allergy"
+    allergies = forms.rows(form, "allergy", extra=1 if more else 0) or [forms.blank_row("allergy")]
+    if more:
+        return await _register_page(request, staff, values=values, form=kept, allergies=allergies)
+    errors: dict[str, str] = {}
+    body = forms.contact_body(values, errors)
+    declared, origin = forms.allergies_body(allergies, errors, with_status=False)
+    if errors:
+        return await _register_page(
+            request, staff, values=values, form=kept, allergies=allergies, errors=errors
+        )
+    body = {k: v for k, v in body.items() if v is not None}
+    body.update(consents=forms.consents_body(form), declared_allergies=declared)
+    if kept["clinic_id"]:
+        body["clinic_id"] = kept["clinic_id"]
+    answer = await send(
+        request, staff, "records", "POST", "/v1/patients", body,
+        idempotency_key=kept["idempotency_key"],
+    )  # fmt: skip
+    if answer.ok:
+        return RedirectResponse(f"/console/patients/{answer.data['id']}?saved=new", 303)
+    return await _register_page(
+        request,
+        staff,
+        values=values,
+        form=kept,
+        allergies=allergies,
+        errors=forms.field_errors(answer.body, {"declared_allergies": ("allergy", origin)}),
+        answer=answer,
+    )
+
+
+async def _register_page(
+    request: Request,
+    staff: StaffSession,
+    *,
+    values: dict[str, str],
+    form: dict[str, str],
+    allergies: list[dict[str, Any]],
+    errors: dict[str, str] | None = None,
+    answer: Answer | None = None,
+) -> Response:
+    # Without formulary's list the form offers the shared vocabulary's classes instead.
+    classes, _ = await allergen_choices(request, staff)
+    existing = _existing_patient(answer)
+    problem = None
+    if answer is not None and not existing:
+        problem = answer.problem if answer.status != 422 or not errors else None
+    return page(
+        request,
+        "patient_register.html",
+        staff,
+        status_code=(answer.status or 502) if answer else (422 if errors else 200),
+        title="Register a patient",
+        values=values,
+        form=form,
+        allergies=allergies,
+        allergen_choices=classes,
+        channels=forms.CHANNELS,
+        locales=forms.LOCALES,
+        severities=forms.SEVERITIES,
+        existing=existing,
+        errors=errors or {},
+        problem=problem,
+    )
+
+
+def _existing_patient(answer: Answer | None) -> dict[str, str] | None:
+    """The patient who already has this email or phone, from a duplicate-patient refusal."""
+    if answer is None or not str(answer.body.get("type", "")).endswith("duplicate-patient"):
+        return None
+    fields = [e.get("field") for e in answer.body.get("errors") or [] if isinstance(e, dict)]
+    what = {"email": "email address", "phone": "phone number"}.get(str(fields[:1] and fields[0]))
+    return {
+        "id": str(answer.body.get("existing_patient_id", "")),
+        "what": what or "contact",
+    }
+
+
+async def allergen_choices(
+    request: Request, staff: StaffSession, keep: list[dict[str, Any]] | None = None
+) -> tuple[list[tuple[str, list[tuple[str, str]]]], Answer]:
+    """The allergen classes of formulary by name, then single ingredients, as option groups.
+
+    Codes already on a profile (`keep`) stay choosable even when neither list has them."""
+    answer = await ask(request, staff, "formulary", "/v1/allergen-classes", {"limit": 200})
+    listed = [(c["code"], c["name"]) for c in (answer.data or {}).get("items", [])]
+    if not listed:
+        listed = list(vocabulary.ALLERGEN_CLASSES.items())
+    ingredients = [(code, label) for code, (label, _) in vocabulary.INGREDIENTS.items()]
+    known = {code for code, _ in listed + ingredients}
+    kept = [(a["code"], a.get("label") or a["code"]) for a in keep or [] if a["code"] not in known]
+    groups = [
+        ("Allergen classes", sorted(listed, key=lambda o: o[1].lower())),
+        ("Single ingredients", sorted(ingredients, key=lambda o: o[1].lower())),
+    ]
+    return ([("Recorded before", kept)] if kept else []) + groups, answer
+
+
+def _key(text: str | None) -> str:
+    """The form's idempotency key, or a fresh one when the posted one is not a uuid."""
+    try:
+        return str(UUID(text or ""))
+    except ValueError:
+        return str(uuid4())
+
+
+# -- the chart ---------------------------------------------------------------------------------
+
+
+@router.get("/patients/{patient_id}")
+async def chart(
+    request: Request, staff: CurrentStaff, patient_id: str, saved: str = ""
+) -> Response:
+    """The patient's chart: contact data for everyone; clinical parts for clinicians."""
+    found = await _patient(request, staff, patient_id)
+    if isinstance(found, Response):
+        return found
+    pid = found["id"]
+    clinical = staff.has_any(*CLINICAL_ROLES)
+    reads = {
+        "clinics": ask(request, staff, "booking", "/v1/clinics", {"limit": 200}),
+        "messages": ask(request, staff, "notifications", "/v1/messages", {"patient_id": pid}),
+    }
+    if clinical:
+        reads |= {
+            "profile": ask(request, staff, "records", f"/v1/patients/{pid}/safety-profile"),
+            "history": ask(request, staff, "records", f"/v1/patients/{pid}/medical-history"),
+            "treatments": ask(request, staff, "records", f"/v1/patients/{pid}/treatments"),
+            "adverse": ask(request, staff, "records", f"/v1/patients/{pid}/adverse-events"),
+        }
+    if staff.has_any(*AUDIT_ROLES):
+        reads["audit"] = ask(request, staff, "records", f"/v1/patients/{pid}/audit")
+    answers = dict(zip(reads, await asyncio.gather(*reads.values()), strict=True))
+    clinics = (answers["clinics"].data or {}).get("items", []) if answers["clinics"].ok else []
+    tz = zone(home_clinic(staff, clinics)["timezone"] if clinics else found["timezone"])
+    parts = {name: _items(answer) for name, answer in answers.items()}
+    return page(
+        request,
+        "patient_chart.html",
+        staff,
+        title=f"{found['family_name']}, {found['given_name']}",
+        patient=found,
+        saved=saved,
+        tz_name=str(tz),
+        clinic_names={c["id"]: c["name"] for c in clinics},
+        consents=_consents(found, tz),
+        clinical=clinical,
+        may_edit_profile=staff.has_any(*PROFILE_WRITERS),
+        may_read_audit=staff.has_any(*AUDIT_ROLES),
+        profile=answers["profile"].data if "profile" in answers else None,
+        history=answers["history"].data if "history" in answers else None,
+        treatments=[_treatment(t, tz) for t in parts.get("treatments", [])],
+        adverse_events=[{**a, "onset": when(a["onset_at"], tz)} for a in parts.get("adverse", [])],
+        messages=[_message(m, tz) for m in parts["messages"]],
+        audit=[{**e, "when": when(e["at"], tz)} for e in parts.get("audit", [])],
+        problems={name: a.problem for name, a in answers.items() if name != "clinics"},
+        skin_types=dict(forms.SKIN_TYPES),
+    )
+
+
+async def _patient(request: Request, staff: StaffSession, patient_id: str) -> dict | Response:
+    """The patient of the staff member's network, or a readable not-found page."""
+    try:
+        pid = UUID(patient_id)
+    except ValueError:
+        return _not_found(request, staff)
+    answer = await ask(request, staff, "records", f"/v1/patients/{pid}")
+    if answer.status == 404:
+        return _not_found(request, staff)
+    if not answer.ok:
+        return page(
+            request,
+            "patient_missing.html",
+            staff,
+            status_code=answer.status or 502,
+            title="Patient chart unavailable",
+            message=answer.problem,
+        )
+    return answer.data
+
+
+def _not_found(request: Request, staff: StaffSession) -> Response:
+    return page(
+        request,
+        "patient_missing.html",
+        staff,
+        status_code=404,
+        title="No such patient",
+        message="There is no patient with this reference in your network. "
+        "Search for the patient by name, email or phone instead.",
+    )
+
+
+def _items(answer: Answer) -> list[dict[str, Any]]:
+    return (answer.data or {}).get("items", []) if answer.ok else []
+
+
+def when(moment: str | None, tz: ZoneInfo) -> str:
+    """A service timestamp as the clinic's local date and time."""
+    if not moment:
+        return ""
+    return datetime.fromisoformat(moment).astimezone(tz).strftime("%d %b %Y, %H:%M")
+
+
+def _consents(patient: dict[str, Any], tz: ZoneInfo) -> list[dict[str, str]]:
+    labels = {"treatment": "Treatment", "photos": "Photos", "marketing": "Marketing messages"}
+    current = patient.get("consents") or {}
+    return [
+        {
+            "label": label,
+            "state": (
+                "not recorded"
+                if kind not in current
+                else "given"
+                if current[kind]["granted"]
+                else "withdrawn"
+            ),
+            "when": when(current[kind]["recorded_at"], tz) if kind in current else "",
+        }
+        for kind, label in labels.items()
+    ]
+
+
+def _treatment(t: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        **t,
+        "completed": when(t["completed_at"], tz),
+        "areas_text": ", ".join(a.replace("_", " ") for a in t["areas"]),
+    }
+
+
+def _message(m: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        **m,
+        "kind_text": str(m["kind"]).replace("_", " "),
+        "when": when(m.get("sent_at") or m.get("send_at") or m["created_at"], tz),
+    }
+
+
+# -- changing contact data ---------------------------------------------------------------------
+
+
+@router.get("/patients/{patient_id}/contact")
+async def contact_form(request: Request, staff: CurrentStaff, patient_id: str) -> Response:
+    found = await _patient(request, staff, patient_id)
+    if isinstance(found, Response):
+        return found
+    values = {
+        name: "" if found.get(name) is None else str(found[name])[:5]
+        if name.startswith("quiet_hours") else str(found[name])
+        for name in forms.CONTACT_FIELDS
+    }  # fmt: skip
+    return _contact_page(request, staff, found, values, str(found["version"]))
+
+
+@router.post("/patients/{patient_id}/contact")
+async def change_contact(request: Request, staff: CurrentStaff, patient_id: str) -> Response:
+    """PATCH the contact fields, based on the version the form was opened at."""
+    form = await checked_form(request, staff)
+    found = await _patient(request, staff, patient_id)
+    if isinstance(found, Response):
+        return found
+    values = forms.contact_values(form)
+    version = form.get("version", "")
+    errors: dict[str, str] = {}
+    body = forms.contact_body(values, errors)
+    if errors:
+        return _contact_page(request, staff, found, values, version, errors=errors)
+    if not body["preferred_channel"]:
+        body.pop("preferred_channel")
+    if version.isdigit():
+        body["expected_version"] = int(version)
+    answer = await send(request, staff, "records", "PATCH", f"/v1/patients/{found['id']}", body)
+    if answer.ok:
+        return RedirectResponse(f"/console/patients/{found['id']}?saved=contact", 303)
+    return _contact_page(request, staff, found, values, version, answer=answer)
+
+
+def _contact_page(
+    request: Request,
+    staff: StaffSession,
+    patient: dict[str, Any],
+    values: dict[str, str],
+    version: str,
+    *,
+    errors: dict[str, str] | None = None,
+    answer: Answer | None = None,
+) -> Response:
+    existing = _existing_patient(answer)
+    stale = answer is not None and str(answer.body.get("type", "")).endswith("stale-version")
+    if answer is not None:
+        errors = forms.field_errors(answer.body, {})
+    problem = None
+    if answer is not None and not existing:
+        problem = STALE if stale else answer.problem if answer.status != 422 or not errors else None
+    locales = list(forms.LOCALES)
+    if values["locale"] and values["locale"] not in dict(locales):
+        locales.append((values["locale"], values["locale"]))
+    return page(
+        request,
+        "patient_contact.html",
+        staff,
+        status_code=(answer.status or 502) if answer else (422 if errors else 200),
+        title=f"Contact details of {patient['given_name']} {patient['family_name']}",
+        patient=patient,
+        values=values,
+        version=version,
+        channels=forms.CHANNELS,
+        locales=locales,
+        existing=existing,
+        stale=stale,
+        errors=errors or {},
+        problem=problem,
+    )
+
+
+# -- changing the safety profile ---------------------------------------------------------------
+
+
+@router.get("/patients/{patient_id}/safety-profile")
+async def profile_form(request: Request, staff: CurrentStaff, patient_id: str) -> Response:
+    found = await _patient(request, staff, patient_id)
+    if isinstance(found, Response):
+        return found
+    if not staff.has_any(*PROFILE_WRITERS):
+        return _practitioners_only(request, staff, found)
+    answer = await ask(request, staff, "records", f"/v1/patients/{found['id']}/safety-profile")
+    if not answer.ok:
+        return page(
+            request,
+            "patient_missing.html",
+            staff,
+            status_code=answer.status or 502,
+            title="Safety profile unavailable",
+            message=answer.problem,
+        )
+    profile = answer.data
+    rows = {
+        "allergy": [
+            {**dict.fromkeys(forms.ROW_FIELDS["allergy"], ""), **_texts(a)}
+            for a in profile["allergies"]
+        ],
+        "condition": [
+            {**dict.fromkeys(forms.ROW_FIELDS["condition"], ""), **_texts(c)}
+            for c in profile["conditions"]
+        ],
+        "medication": [
+            {"name": m["name"], "dose": m["dose"] or "", "classes": m["classes"]}
+            for m in profile["medications"]
+        ],
+    }
+    for kind in rows:
+        rows[kind].append(forms.blank_row(kind))
+    skin = str(profile["fitzpatrick_skin_type"] or "")
+    return await _profile_page(
+        request, staff, found, rows, skin, str(profile["version"]), keep=profile["allergies"]
+    )
+
+
+@router.post("/patients/{patient_id}/safety-profile")
+async def change_profile(request: Request, staff: CurrentStaff, patient_id: str) -> Response:
+    """PUT the whole profile, compare-and-set on the version the form was opened at."""
+    form = await checked_form(request, staff)
+    found = await _patient(request, staff, patient_id)
+    if isinstance(found, Response):
+        return found
+    if not staff.has_any(*PROFILE_WRITERS):
+        return _practitioners_only(request, staff, found)
+    more = form.get("more", "")
+    rows = {
+        kind: forms.rows(form, kind, extra=1 if more == kind else 0)
+        for kind in ("allergy", "condition", "medication")
+    }
+    version, skin = form.get("version", ""), form.get("fitzpatrick_skin_type", "")
+    keep = [{"code": r["code"]} for r in rows["allergy"] if r["code"]]
+    if more:
+        return await _profile_page(request, staff, found, rows, skin, version, keep=keep)
+    errors: dict[str, str] = {}
+    allergies, allergy_rows = forms.allergies_body(rows["allergy"], errors)
+    conditions, condition_rows = forms.conditions_body(rows["condition"], errors)
+    medications, medication_rows = forms.medications_body(rows["medication"], errors)
+    body = {
+        "fitzpatrick_skin_type": forms.skin_type(skin, errors),
+        "allergies": allergies,
+        "conditions": conditions,
+        "medications": medications,
+        "expected_version": int(version) if version.isdigit() else None,
+    }
+    if errors:
+        return await _profile_page(
+            request, staff, found, rows, skin, version, keep=keep, errors=errors
+        )
+    answer = await send(
+        request, staff, "records", "PUT", f"/v1/patients/{found['id']}/safety-profile", body
+    )
+    if answer.ok:
+        return RedirectResponse(f"/console/patients/{found['id']}?saved=profile", 303)
+    errors = forms.field_errors(
+        answer.body,
+        {
+            "allergies": ("allergy", allergy_rows),
+            "conditions": ("condition", condition_rows),
+            "medications": ("medication", medication_rows),
+        },
+    )
+    return await _profile_page(
+        request, staff, found, rows, skin, version, keep=keep, errors=errors, answer=answer
+    )
+
+
+async def _profile_page(
+    request: Request,
+    staff: StaffSession,
+    patient: dict[str, Any],
+    rows: dict[str, list[dict[str, Any]]],
+    skin: str,
+    version: str,
+    *,
+    keep: list[dict[str, Any]],
+    errors: dict[str, str] | None = None,
+    answer: Answer | None = None,
+) -> Response:
+    choices, _ = await allergen_choices(request, staff, keep)
+    stale = answer is not None and str(answer.body.get("type", "")).endswith("stale-version")
+    problem = None
+    if answer is not None:
+        problem = STALE if stale else answer.problem if answer.status != 422 or not errors else None
+    for kind, found in rows.items():
+        if not found:
+            found.append(forms.blank_row(kind))
+    return page(
+        request,
+        "patient_profile.html",
+        staff,
+        status_code=(answer.status or 502) if answer else (422 if errors else 200),
+        title=f"Safety profile of {patient['given_name']} {patient['family_name']}",
+        patient=patient,
+        rows=rows,
+        skin=skin,
+        version=version,
+        stale=stale,
+        allergen_choices=choices,
+        conditions=sorted(vocabulary.CONDITIONS.items(), key=lambda o: o[1].lower()),
+        medication_classes=list(vocabulary.MEDICATION_CLASSES.items()),
+        severities=forms.SEVERITIES,
+        statuses=forms.STATUSES,
+        skin_types=forms.SKIN_TYPES,
+        errors=errors or {},
+        problem=problem,
+    )
+
+
+def _practitioners_only(request: Request, staff: StaffSession, patient: dict[str, Any]) -> Response:
+    return page(
+        request,
+        "refused.html",
+        staff,
+        status_code=403,
+        title="For practitioners",
+        message="Only practitioners change allergies, conditions, medications and skin type.",
+        back=f"/console/patients/{patient['id']}",
+        back_label="Back to the chart",
+    )
+
+
+def _texts(item: dict[str, Any]) -> dict[str, str]:
+    return {k: "" if v is None else str(v) for k, v in item.items() if not isinstance(v, list)}

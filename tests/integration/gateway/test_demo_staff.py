@@ -13,12 +13,13 @@ from tests.support import RunningService
 
 DEMO = {
     "admin@demo.mesocare.test": {"network_admin"},
+    "manager@demo.mesocare.test": {"clinic_manager"},
     "practitioner@demo.mesocare.test": {"practitioner"},
     "reception@demo.mesocare.test": {"receptionist"},
 }
 
 
-async def test_the_three_demo_logins_sign_in_and_a_second_seed_changes_nothing(
+async def test_the_demo_logins_sign_in_and_a_second_seed_changes_nothing(
     gateway: RunningService,
 ) -> None:
     network = uuid4()

@@ -1,0 +1,153 @@
+"""The main journey through the console, end to end against the real services: a receptionist
+registers a patient who declares an allergy and books a consultation and then a treatment; the
+practitioner's first blend contains the allergen and is blocked with the reason; another blend
+starts; the session is completed with lots; the aftercare email appears in the patient's
+messages (sent through the real SMTP sink)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from uuid import uuid4
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.browser.conftest import Console, screenshot
+from tests.browser.test_console_patients import COMPOSITAE, sign_in_as, sign_out
+from tests.browser.test_console_visits import (
+    CLAIRE,
+    PARIS,
+    _demo_blends,
+    _formulary_knows_the_allergy,
+    claires_slots,
+    headers,
+    next_weekday,
+)
+from tests.support import eventually
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(400)]
+
+
+async def book_from_the_chart(page: Page, console: Console, treatment: str, day: str) -> str:
+    """From the patient's chart: Book → treatment and day → Dr Moreau's first slot. Returns
+    the appointment page's path."""
+    await page.get_by_role("link", name="Book an appointment").click()
+    await page.get_by_label("Clinic", exact=True).select_option(console.clinic["id"])
+    await page.get_by_label("Treatment type").select_option(label=treatment)
+    await page.get_by_label("Day", exact=True).fill(day)
+    await page.get_by_role("button", name="Find free slots").click()
+    await claires_slots(page).get_by_role("button").first.click()
+    await expect(page.get_by_test_id("done")).to_have_text("Appointment booked.")
+    await expect(page.get_by_test_id("appointment-facts")).to_contain_text(CLAIRE)
+    return page.url.split(console.url, 1)[1].split("?")[0]
+
+
+async def test_register_book_block_start_complete_and_the_aftercare_goes_out(
+    page: Page, console: Console
+) -> None:
+    family = f"Garnier{uuid4().hex[:6]}"
+    # 1. The receptionist registers the patient, who declares a Compositae allergy.
+    await sign_in_as(page, console, "receptionist")
+    await page.get_by_role("link", name="Patients").click()
+    await page.get_by_role("link", name="Register a patient").click()
+    await page.get_by_label("Given name").fill("Inès")
+    await page.get_by_label("Family name").fill(family)
+    await page.get_by_label("Date of birth").fill("1987-02-14")
+    await page.get_by_label("Email").fill(f"{family.lower()}@example.test")
+    await page.get_by_label("The patient consents to treatment").check()
+    allergy = page.get_by_role("group", name="Allergy 1")
+    await allergy.get_by_label("Allergen").select_option(label=COMPOSITAE)
+    await allergy.get_by_label("Reaction").fill("hives")
+    await allergy.get_by_label("Severity").select_option(label="Moderate")
+    await page.get_by_role("button", name="Register patient").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"{family}, Inès")
+    chart = page.url.split(console.url, 1)[1].split("?")[0]
+    patient_id = chart.rsplit("/", 1)[1]
+
+    # 2. ...and books the consultation from the chart.
+    consultation_day = next_weekday()
+    consultation = await book_from_the_chart(
+        page, console, "Consultation: skin rejuvenation", consultation_day.isoformat()
+    )
+    await screenshot(page, "journey-consultation-booked")
+
+    # The consultation is held (check in, start, complete) before a treatment can be booked.
+    await sign_out(page)
+    await sign_in_as(page, console, "practitioner")
+    await page.goto(consultation)
+    await page.get_by_role("button", name="Check in").click()
+    await expect(page.get_by_test_id("appointment-status")).to_have_text("checked in")
+    consultation_id = consultation.rsplit("/", 1)[1]
+    for action, body in (("start", {}), ("complete", {"notes": "Assessed; plan agreed."})):
+        response = await console.booking.client.post(
+            f"/v1/appointments/{consultation_id}/{action}",
+            json=body,
+            headers=headers(console, "practitioner"),
+        )
+        assert response.status_code == 200, response.text
+
+    # 3. The receptionist books the treatment.
+    await sign_out(page)
+    await sign_in_as(page, console, "receptionist")
+    await page.goto(chart)
+    treatment_day = next_weekday(
+        after_days=(consultation_day - datetime.now(PARIS).date()).days + 1
+    )
+    assert treatment_day - consultation_day >= timedelta(days=1)
+    treatment = await book_from_the_chart(
+        page, console, "Face and neck revitalisation", treatment_day.isoformat()
+    )
+    await expect(page.get_by_test_id("appointment-facts")).to_contain_text(CLAIRE)
+
+    # 4. The practitioner starts it with a blend containing chamomile: blocked, with the reason.
+    blends = await _demo_blends(console)
+    await _formulary_knows_the_allergy(console, {"id": patient_id}, blends["Revitalising face"])
+    await sign_out(page)
+    await sign_in_as(page, console, "practitioner")
+    await page.goto(treatment)
+    await page.get_by_role("button", name="Check in").click()
+    await page.get_by_label("Blend").select_option(blends["Revitalising face"]["id"])
+    await page.get_by_role("button", name="Run the safety check and start").click()
+    verdict = page.get_by_test_id("cross-check")
+    await expect(verdict.get_by_role("heading")).to_have_text("Safety check: blocked")
+    await expect(verdict.get_by_role("row").filter(has_text="Chamomile")).to_contain_text(
+        f"Allergy: {COMPOSITAE}"
+    )
+    await expect(page.get_by_test_id("appointment-status")).to_have_text("checked in")
+    await screenshot(page, "journey-blocked")
+
+    # 5. Another blend passes; the session is completed with lots from the clinic's stock.
+    await page.get_by_label("Blend").select_option(blends["Even tone"]["id"])
+    await page.get_by_role("button", name="Run the safety check and start").click()
+    await expect(page.get_by_test_id("appointment-status")).to_have_text("in progress")
+    await page.get_by_label("The area was cleaned and disinfected").check()
+    lots = page.locator("select[id^='f-lot_']")
+    for n in range(await lots.count()):
+        await lots.nth(n).select_option(index=1)
+    await page.get_by_label("Technique").fill("nappage")
+    await page.get_by_label("Depth (mm)").fill("1.5")
+    await page.get_by_label("Number of injections").fill("40")
+    await page.get_by_role("button", name="Complete the session").click()
+    await expect(page.get_by_test_id("appointment-status")).to_have_text("completed")
+    await expect(page.get_by_test_id("administered")).to_contain_text(re.compile(r"DEMO-\d{3}"))
+
+    # 6. The aftercare email is sent, and the chart's messages show it.
+    async def aftercare_mail() -> bool | None:
+        return (
+            any(
+                f"{family.lower()}@example.test" in str(m["to"])
+                and "aftercare" in str(m["subject"])
+                for m in console.mail.messages
+            )
+            or None
+        )
+
+    await eventually(aftercare_mail, within=60, interval=0.5)
+    await page.goto(chart)
+    messages = page.get_by_test_id("patient-messages")
+    # (The consultation's completion also sent one: the newest row is the treatment's.)
+    await expect(messages.get_by_role("row").filter(has_text="aftercare").first).to_contain_text(
+        "sent"
+    )
+    await screenshot(page, "journey-aftercare-in-chart")
