@@ -58,13 +58,4 @@ def install(app: FastAPI) -> None:
 
 
 def refused(request: Request, status_code: int, title: str, message: str) -> Response:
-    return pages.page(
-        request,
-        "refused.html",
-        None,
-        status_code,
-        title=title,
-        message=message,
-        back="/console/day",
-        back_label="Back to the console",
-    )
+    return pages.refusal(request, None, status_code, title, message)

@@ -13,7 +13,14 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.gateway.console.pages import clinics_of, page, patient_names, router, zone
+from services.gateway.console.pages import (
+    clinics_of,
+    page,
+    patient_names,
+    refusal,
+    router,
+    zone,
+)
 from services.gateway.console.services import Answer, ask, send
 from services.gateway.console.sessions import CurrentStaff, StaffSession, checked_form
 
@@ -57,13 +64,12 @@ def when(moment: str | None, tz: ZoneInfo) -> str:
 
 
 def not_found(request: Request, staff: StaffSession, what: str, back: str, label: str) -> Response:
-    return page(
+    return refusal(
         request,
-        "refused.html",
         staff,
         404,
-        title=f"{what} not found",
-        message=f"There is no such {what.lower()} in your network. It may have been mistyped, "
+        f"{what} not found",
+        f"There is no such {what.lower()} in your network. It may have been mistyped, "
         "or it belongs to another network.",
         back=back,
         back_label=label,

@@ -53,6 +53,29 @@ def page(
     return response
 
 
+def refusal(
+    request: Request,
+    staff: StaffSession | None,
+    status_code: int,
+    title: str,
+    message: str | None,
+    *,
+    back: str = "/console/day",
+    back_label: str = "Back to the console",
+) -> HTMLResponse:
+    """A page saying plainly what cannot be shown or done (not found, refused, unavailable)."""
+    return page(
+        request,
+        "refused.html",
+        staff,
+        status_code,
+        title=title,
+        message=message or "The service could not answer. Try again in a moment.",
+        back=back,
+        back_label=back_label,
+    )
+
+
 # -- signing in and out ------------------------------------------------------------------------
 
 

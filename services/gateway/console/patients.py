@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.gateway.console import patient_forms as forms
-from services.gateway.console.pages import clinics_of, home_clinic, page, router, zone
+from services.gateway.console.pages import clinics_of, home_clinic, page, refusal, router, zone
 from services.gateway.console.services import Answer, ask, send
 from services.gateway.console.sessions import CurrentStaff, StaffSession, checked_form
 from shared import vocabulary
@@ -251,26 +251,28 @@ async def _patient(request: Request, staff: StaffSession, patient_id: str) -> di
     if answer.status == 404:
         return _not_found(request, staff)
     if not answer.ok:
-        return page(
+        return refusal(
             request,
-            "patient_missing.html",
             staff,
-            status_code=answer.status or 502,
-            title="Patient chart unavailable",
-            message=answer.problem,
+            answer.status or 502,
+            "Patient chart unavailable",
+            answer.problem,
+            back="/console/patients",
+            back_label="Find a patient",
         )
     return answer.data
 
 
 def _not_found(request: Request, staff: StaffSession) -> Response:
-    return page(
+    return refusal(
         request,
-        "patient_missing.html",
         staff,
-        status_code=404,
-        title="No such patient",
-        message="There is no patient with this reference in your network. "
+        404,
+        "No such patient",
+        "There is no patient with this reference in your network. "
         "Search for the patient by name, email or phone instead.",
+        back="/console/patients",
+        back_label="Find a patient",
     )
 
 
@@ -409,13 +411,14 @@ async def profile_form(request: Request, staff: CurrentStaff, patient_id: str) -
         return _practitioners_only(request, staff, found)
     answer = await ask(request, staff, "records", f"/v1/patients/{found['id']}/safety-profile")
     if not answer.ok:
-        return page(
+        return refusal(
             request,
-            "patient_missing.html",
             staff,
-            status_code=answer.status or 502,
-            title="Safety profile unavailable",
-            message=answer.problem,
+            answer.status or 502,
+            "Safety profile unavailable",
+            answer.problem,
+            back="/console/patients",
+            back_label="Find a patient",
         )
     profile = answer.data
     rows = {
@@ -534,13 +537,12 @@ async def _profile_page(
 
 
 def _practitioners_only(request: Request, staff: StaffSession, patient: dict[str, Any]) -> Response:
-    return page(
+    return refusal(
         request,
-        "refused.html",
         staff,
-        status_code=403,
-        title="For practitioners",
-        message="Only practitioners change allergies, conditions, medications and skin type.",
+        403,
+        "For practitioners",
+        "Only practitioners change allergies, conditions, medications and skin type.",
         back=f"/console/patients/{patient['id']}",
         back_label="Back to the chart",
     )

@@ -19,6 +19,7 @@ from services.gateway.console.pages import (
     page,
     parse_day,
     patient_names,
+    refusal,
     router,
     uuid_field,
     zone,
@@ -454,13 +455,12 @@ def _missing(request: Request, staff: StaffSession, answer: Answer) -> Response:
     else:
         title = "The appointment cannot be shown"
         message, code = answer.problem or "Booking could not answer.", refused_status(answer)
-    return page(
+    return refusal(
         request,
-        "refused.html",
         staff,
         code,
-        title=title,
-        message=message,
+        title,
+        message,
         back="/console/day",
         back_label="Back to the clinic day",
     )
