@@ -1,4 +1,9 @@
-"""`python -m services.gateway`: HTTP server, outbox relay and consumers in one process."""
+"""`python -m services.gateway`: HTTP server, outbox relay and consumers in one process.
+
+With arguments, an operator command instead (`python -m services.gateway create-admin --help`).
+"""
+
+import sys
 
 from services.gateway.app import create_app
 from services.gateway.settings import Settings
@@ -6,6 +11,10 @@ from shared.service import serve
 
 
 def main() -> None:
+    if len(sys.argv) > 1:
+        from services.gateway import commands
+
+        sys.exit(commands.main(sys.argv[1:]))
     settings = Settings()
     serve(create_app(settings), settings)
 

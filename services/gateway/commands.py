@@ -1,0 +1,191 @@
+"""Operator commands, run where the gateway runs: `python -m services.gateway <command>`.
+
+`create-admin` makes the first network admin of a real network, who then signs in to the console
+and adds everyone else (`/v1/staff`). The password never travels as an argument (it would sit in
+the shell history and the process list): it comes from MESOCARE_ADMIN_PASSWORD, a prompt, or a
+line on standard input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+from uuid import UUID, uuid4
+
+import asyncpg
+from pydantic import ValidationError
+
+from services.gateway import domain, repository
+from services.gateway.app import MIGRATIONS
+from services.gateway.schemas import StaffCreate
+from services.gateway.settings import Settings
+from shared.db import Transaction, create_pool, ensure_database, migrate
+from shared.errors import Invalid
+
+PASSWORD_ENV = "MESOCARE_ADMIN_PASSWORD"
+ADMIN_ROLE = "network_admin"
+
+
+class Refused(Exception):
+    """The command changed nothing; the message says why and what to do instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkAdmin:
+    account: dict[str, Any]
+    created: bool
+    """False when the email already was an active admin of this network (nothing changed)."""
+
+
+async def create_network_admin(
+    tx: Transaction, *, network_id: UUID, email: str, display_name: str, password: str
+) -> NetworkAdmin:
+    """A network admin for `network_id` with all its clinics; a repeat changes nothing."""
+    try:
+        wanted = StaffCreate(
+            email=email.strip(),
+            display_name=display_name.strip(),
+            password=password,
+            roles=[ADMIN_ROLE],
+        )
+        domain.check_password_policy(wanted.password)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise Refused(f"Not a valid account ({problems}); nothing changed.") from None
+    except Invalid as exc:
+        raise Refused(f"{exc.detail} Nothing changed.") from None
+    email = domain.normalize_email(str(wanted.email))
+
+    existing = await repository.staff_for_login(tx, email=email)
+    if existing is not None:
+        return _already_there(existing, network_id=network_id, email=email)
+    password_hash = await asyncio.to_thread(domain.hash_password, wanted.password)
+    row = await repository.insert_staff(
+        tx,
+        id=uuid4(),
+        network_id=network_id,
+        email=email,
+        display_name=wanted.display_name,
+        password_hash=password_hash,
+        roles=[ADMIN_ROLE],
+        clinic_ids=[],
+    )
+    if row is None:  # created by someone else since the look-up
+        existing = await repository.staff_for_login(tx, email=email)
+        assert existing is not None
+        return _already_there(existing, network_id=network_id, email=email)
+    return NetworkAdmin(row, created=True)
+
+
+def _already_there(account: dict[str, Any], *, network_id: UUID, email: str) -> NetworkAdmin:
+    account = {k: v for k, v in account.items() if k != "password_hash"}
+    if account["network_id"] != network_id:
+        raise Refused(
+            f"{email} already has an account in another network ({account['network_id']}); "
+            "an email names one account across all networks. Nothing changed."
+        )
+    if ADMIN_ROLE not in account["roles"] or not account["active"]:
+        state = "active" if account["active"] else "deactivated"
+        raise Refused(
+            f"{email} already has a {state} account in this network with roles "
+            f"{', '.join(account['roles'])}. Nothing changed: a network admin can change it "
+            f"with PATCH /v1/staff/{account['id']}, or use another email."
+        )
+    return NetworkAdmin(account, created=False)
+
+
+def read_password(
+    email: str, *, environ: Mapping[str, str] = os.environ, stdin: TextIO = sys.stdin
+) -> str:
+    """From MESOCARE_ADMIN_PASSWORD, else a prompt (asked twice) on a terminal, else one line."""
+    if PASSWORD_ENV in environ:
+        password = environ[PASSWORD_ENV]
+    elif stdin.isatty():
+        password = getpass.getpass(f"Password for {email}: ")
+        if getpass.getpass("The same password again: ") != password:
+            raise Refused("The two passwords differ; nothing changed.")
+    else:
+        password = stdin.readline().rstrip("\r\n")
+    if not password:
+        raise Refused(
+            f"No password given: set {PASSWORD_ENV}, run with a terminal (-it) to be asked, "
+            "or pipe it on standard input. Nothing changed."
+        )
+    return password
+
+
+async def _create_admin(settings: Settings, args: argparse.Namespace, password: str) -> str:
+    dsn = settings.dsn()
+    await ensure_database(dsn)
+    pool = await create_pool(dsn, min_size=1, max_size=1)
+    try:
+        # The same forward-only migrations the gateway applies at start, so this also works
+        # before the gateway's first start.
+        await migrate(pool, MIGRATIONS, service=settings.service)
+        async with pool.acquire() as conn, conn.transaction():
+            admin = await create_network_admin(
+                conn,
+                network_id=args.network_id,
+                email=args.email,
+                display_name=args.name,
+                password=password,
+            )
+    finally:
+        await pool.close()
+    account = admin.account
+    if not admin.created:
+        return (
+            f"{account['email']} is already a network admin of network {account['network_id']} "
+            "(password and account unchanged)."
+        )
+    return (
+        f"Created network admin {account['email']} (id {account['id']}) for network "
+        f"{account['network_id']}. Sign in at /console/login on the gateway, or get a token "
+        "with POST /auth/token (grant_type=password)."
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    commands = argparse.ArgumentParser(
+        prog="python -m services.gateway",
+        description="Without a command, runs the gateway. Commands are for operators.",
+    )
+    sub = commands.add_subparsers(dest="command", required=True)
+    create = sub.add_parser(
+        "create-admin",
+        help="create the first network admin of a network",
+        description=(
+            "Create a network admin (all clinics of the network) in the gateway's database, "
+            "read from DATABASE_URL / GATEWAY_DATABASE_URL as the gateway does. The password "
+            f"comes from {PASSWORD_ENV}, else a prompt on a terminal, else one line on standard "
+            "input. Running it again for the same admin changes nothing."
+        ),
+    )
+    create.add_argument("--network-id", required=True, type=UUID, help="the network (tenant)")
+    create.add_argument("--email", required=True, help="the admin's sign-in email")
+    create.add_argument(
+        "--name", default="Network admin", help="display name (default: %(default)s)"
+    )
+    return commands
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings()
+        password = read_password(args.email)
+        print(asyncio.run(_create_admin(settings, args, password)))
+    except Refused as exc:
+        print(f"create-admin: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError, asyncpg.PostgresError) as exc:
+        # No database answering, the database refusing the login, settings refused.
+        print(f"create-admin: {exc}", file=sys.stderr)
+        return 1
+    return 0
