@@ -51,6 +51,8 @@ NO_HEALTHCHECK_POSSIBLE = {
     "otel-collector": "built FROM scratch: no shell, no HTTP client, no self-check command",
 }
 """Long-running containers whose image cannot run any health check, and why."""
+WATCHED_FROM_OUTSIDE = {"otel-collector": "otel-collector-probe"}
+"""Each of those, and the container that asks its health endpoint from outside."""
 
 ENV_LINE = re.compile(r"^(# )?([A-Z][A-Z0-9_]*)=(.*)$")
 INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[:?+-][^}]*)?\}")
@@ -198,6 +200,21 @@ class TestComposeSupervisesEveryContainer:
     def test_containers_without_a_healthcheck_are_only_the_documented_exceptions(self) -> None:
         for name in NO_HEALTHCHECK_POSSIBLE:
             assert "healthcheck" not in compose_services()[name]
+
+    def test_the_collector_is_watched_through_its_health_check_extension(self) -> None:
+        assert set(WATCHED_FROM_OUTSIDE) == set(NO_HEALTHCHECK_POSSIBLE)
+        config = yaml.safe_load((REPO / "deploy" / "otel-collector.yaml").read_text())
+        assert "health_check" in config["service"]["extensions"]
+        port = config["extensions"]["health_check"]["endpoint"].rsplit(":", 1)[1]
+        probe = compose_services()[WATCHED_FROM_OUTSIDE["otel-collector"]]
+        assert probe["healthcheck"]["test"] == [
+            "CMD",
+            "python",
+            "/app/deploy/healthcheck.py",
+            f"http://otel-collector:{port}/",
+        ]
+        assert probe["image"] == compose_services()["kafka-topics"]["image"]  # has Python
+        assert probe["depends_on"]["otel-collector"]["condition"] == "service_started"
 
     def test_every_long_running_container_restarts(self) -> None:
         policies = {n: s.get("restart") for n, s in self.long_running().items()}
