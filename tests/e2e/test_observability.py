@@ -67,6 +67,14 @@ class ClinicalAction:
     request_id: str
 
 
+@dataclass(frozen=True)
+class Unreachable:
+    """A patient with neither email nor phone, allergic to chamomile, booked for a consultation."""
+
+    patient_id: str
+    appointment_id: str
+
+
 # -- the stack, exporting to the receiver -------------------------------------------------------
 
 
@@ -94,6 +102,12 @@ def stack(
 def action(stack: LocalStack) -> ClinicalAction:
     with httpx.Client(timeout=15) as client:
         return treat_a_new_patient(Clinic(client, stack))
+
+
+@pytest.fixture(scope="module")
+def unreachable(stack: LocalStack) -> Unreachable:
+    with httpx.Client(timeout=15) as client:
+        return book_a_patient_nobody_can_reach(Clinic(client, stack))
 
 
 # -- the clinical action -------------------------------------------------------------------------
@@ -160,47 +174,15 @@ def treat_a_new_patient(clinic: Clinic) -> ClinicalAction:
         },
     ).json()["id"]
 
-    paris = clinic.find("booking", "/clinics", "MesoCare Demo Paris")
-    doctor = clinic.find("booking", "/practitioners", "Dr Claire Moreau", clinic_id=paris["id"])
     consultation = clinic.find("booking", "/treatment-types", "Consultation: skin rejuvenation")
     treatment = clinic.find("booking", "/treatment-types", "Face and neck revitalisation")
-    first_day = date.today() + timedelta(days=7)
 
-    def book(type_id: str, after: str | None = None) -> tuple[str, str]:
-        """The doctor's first free slot (after `after`): the appointment id and its end."""
-        slots = clinic.call(
-            "GET",
-            "booking",
-            "/availability",
-            "receptionist",
-            params={
-                "clinic_id": paris["id"],
-                "treatment_type_id": type_id,
-                "practitioner_id": doctor["id"],
-                "from": first_day.isoformat(),
-                "to": (first_day + timedelta(days=14)).isoformat(),
-            },
-        ).json()["slots"]
-        slot = next(s for s in slots if after is None or s["start"] >= after)
-        body = {
-            "clinic_id": paris["id"],
-            "room_id": slot["room_id"],
-            "practitioner_id": doctor["id"],
-            "patient_id": patient_id,
-            "treatment_type_id": type_id,
-            "start": slot["start"],
-        }
-        booked = clinic.call(
-            "POST", "booking", "/appointments", "receptionist", expect=201, json=body
-        ).json()
-        return booked["id"], booked["occupied_until"]
-
-    consulted, consultation_over = book(consultation["id"])
+    consulted, consultation_over = book(clinic, patient_id, consultation["id"])
     clinic.act(consulted, "check-in", "receptionist")
     clinic.act(consulted, "start", "practitioner", json={})
     clinic.act(consulted, "complete", "practitioner", json={})
 
-    treated, _ = book(treatment["id"], after=consultation_over)
+    treated, _ = book(clinic, patient_id, treatment["id"], after=consultation_over)
     clinic.act(treated, "check-in", "receptionist")
     blend = {"blend_id": str(demo_blend_id(DEMO_NETWORK_ID, "Revitalising face"))}
     # The patient's safety profile reaches formulary as an event; until then, no start.
@@ -218,6 +200,85 @@ def treat_a_new_patient(clinic: Clinic) -> ClinicalAction:
         },
     )
     return ClinicalAction(patient, patient_id, treated, trace_id, caller_span_id, request_id)
+
+
+def book(
+    clinic: Clinic, patient_id: str, type_id: str, *, after: str | None = None
+) -> tuple[str, str]:
+    """The Paris doctor's first free slot (after `after`), booked: the appointment id, its end."""
+    paris = clinic.find("booking", "/clinics", "MesoCare Demo Paris")
+    doctor = clinic.find("booking", "/practitioners", "Dr Claire Moreau", clinic_id=paris["id"])
+    first_day = date.today() + timedelta(days=7)
+    slots = clinic.call(
+        "GET",
+        "booking",
+        "/availability",
+        "receptionist",
+        params={
+            "clinic_id": paris["id"],
+            "treatment_type_id": type_id,
+            "practitioner_id": doctor["id"],
+            "from": first_day.isoformat(),
+            "to": (first_day + timedelta(days=14)).isoformat(),
+        },
+    ).json()["slots"]
+    slot = next(s for s in slots if after is None or s["start"] >= after)
+    body = {
+        "clinic_id": paris["id"],
+        "room_id": slot["room_id"],
+        "practitioner_id": doctor["id"],
+        "patient_id": patient_id,
+        "treatment_type_id": type_id,
+        "start": slot["start"],
+    }
+    booked = clinic.call(
+        "POST", "booking", "/appointments", "receptionist", expect=201, json=body
+    ).json()
+    return booked["id"], booked["occupied_until"]
+
+
+def book_a_patient_nobody_can_reach(clinic: Clinic) -> Unreachable:
+    """Registered without email or phone, declaring a chamomile allergy; cross-checked against
+    a chamomile blend (contraindicated) and booked, so the confirmation is skipped."""
+    patient_id = clinic.call(
+        "POST",
+        "records",
+        "/patients",
+        "receptionist",
+        expect=201,
+        json={
+            "given_name": "Odile",
+            "family_name": f"Sanscontact{uuid4().hex[:8]}",
+            "timezone": "Europe/Paris",
+            "declared_allergies": [{"code": "chamomile", "severity": "moderate"}],
+        },
+    ).json()["id"]
+
+    def verdict() -> str | None:
+        response = clinic.call(
+            "POST",
+            "formulary",
+            "/cross-checks",
+            "practitioner",
+            json={
+                "patient_id": patient_id,
+                "blend_id": str(demo_blend_id(DEMO_NETWORK_ID, "Revitalising face")),
+            },
+        )
+        found = response.json()["verdict"]
+        return None if found == "unknown_patient" else found  # the profile is on its way
+
+    assert poll(verdict, within=60) == "contraindicated"
+
+    def known_to_notifications() -> bool:
+        url = f"{clinic.stack.url('notifications')}/v1/patients/{patient_id}/preferences"
+        return clinic.client.get(url, headers=headers("network_admin")).status_code == 200
+
+    # Booked before notifications has the contact data, the confirmation would wait for it.
+    poll(known_to_notifications, within=60)
+    consultation = clinic.find("booking", "/treatment-types", "Consultation: skin rejuvenation")
+    appointment_id, _ = book(clinic, patient_id, consultation["id"])
+    return Unreachable(patient_id, appointment_id)
 
 
 def _started(clinic: Clinic, appointment_id: str, blend: dict[str, str]) -> bool:
@@ -460,16 +521,18 @@ class TestMetrics:
                 samples,
                 "consumer_handler_duration_seconds_count",
                 group=name,
+                topic=APPOINTMENTS_TOPIC,
                 type="mesocare.booking.SessionCompleted.v1",
             )
             assert handled >= 1, name
             assert total(samples, "consumer_events_total", group=name, outcome="handled") >= 1
 
     def test_cross_check_verdicts_are_counted(
-        self, stack: LocalStack, action: ClinicalAction
+        self, stack: LocalStack, action: ClinicalAction, unreachable: Unreachable
     ) -> None:
         formulary = scrape(stack, "formulary")
         assert total(formulary, "cross_check_verdicts_total", verdict="ok") >= 1
+        assert total(formulary, "cross_check_verdicts_total", verdict="contraindicated") >= 1
 
     def test_notifications_count_messages_per_channel_and_outcome(
         self, stack: LocalStack, receiver: OtlpReceiver, action: ClinicalAction
@@ -480,6 +543,41 @@ class TestMetrics:
             total(notifications, "notifications_messages_total", channel="email", outcome="sent")
             >= 1
         )
+
+    def test_a_message_nobody_can_receive_is_counted_as_skipped(
+        self, stack: LocalStack, unreachable: Unreachable
+    ) -> None:
+        def skipped() -> list[Any]:
+            response = httpx.get(
+                f"{stack.url('notifications')}/v1/messages",
+                params={"appointment_id": unreachable.appointment_id, "status": "skipped"},
+                headers=headers("network_admin"),
+                timeout=10,
+            )
+            assert response.status_code == 200, response.text
+            return response.json()["items"]
+
+        poll(skipped, within=30)  # the booking confirmation, with no email or phone to go to
+        notifications = scrape(stack, "notifications")
+        assert (
+            total(notifications, "notifications_messages_total", channel="none", outcome="skipped")
+            >= 1
+        )
+
+    def test_the_gateway_counts_its_requests_per_route(self, stack: LocalStack) -> None:
+        signed_in = httpx.post(
+            f"{stack.url('gateway')}/auth/token",
+            data={
+                "grant_type": "password",
+                "username": "reception@demo.mesocare.test",
+                "password": DEMO_PASSWORD,
+            },
+            timeout=10,
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        gateway = scrape(stack, "gateway")
+        count = "http_server_request_duration_seconds_count"
+        assert total(gateway, count, http_route="/auth/token", http_response_status_code="200") >= 1
 
 
 # -- logs ----------------------------------------------------------------------------------------
