@@ -13,6 +13,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import PASSWORD, Console, screenshot
+from tests.browser.test_console_day import at, column
 from tests.support import bearer, eventually
 
 pytestmark = pytest.mark.browser
@@ -111,15 +112,12 @@ async def test_the_clinic_day_shows_a_booked_appointment_in_local_time(
     await page.get_by_label("Day", exact=True).fill(booked["day"].isoformat())
     await page.get_by_role("button", name="Show day").click()
 
-    row = (
-        page.get_by_test_id("day-appointments")
-        .get_by_role("row")
-        .filter(has_text=booked["practitioner"]["name"])
-    )
-    await expect(row).to_contain_text("10:00")
-    await expect(row).to_contain_text("consultation")
-    await expect(row).to_contain_text("booked")
-    await expect(row).to_contain_text("Moreau, Inès")
+    # In the practitioner's column, in the 10:00 row of the clinic's wall clock.
+    cell = at(await column(page, booked["practitioner"]["name"]), "10:00")
+    await expect(cell).to_contain_text("10:00 to")
+    await expect(cell).to_contain_text(booked["treatment_type"]["name"])
+    await expect(cell).to_contain_text("booked")
+    await expect(cell).to_contain_text("Moreau, Inès")
     await screenshot(page, "clinic-day-with-appointment")
 
     # The Book page finds free slots for the same day, around the booked one.

@@ -187,16 +187,16 @@ class TestBookingThroughTheBookPage:
             facts.get_by_role("link", name=f"{patient['family_name']}, Amélie")
         ).to_have_attribute("href", f"/console/patients/{patient['id']}")
 
-        # On the clinic day, the row links back to the appointment, where the patient arrives.
+        # On the clinic day, the appointment links back to its page, where the patient arrives.
         await page.get_by_role("link", name="Back to the clinic day").click()
-        row = (
-            page.get_by_test_id("day-appointments")
-            .get_by_role("row")
+        booked = (
+            page.get_by_test_id("day-calendar")
+            .locator(".appt")
             .filter(has_text=patient["family_name"])
         )
-        await expect(row).to_contain_text(label)
-        await expect(row).to_contain_text("booked")
-        await row.get_by_role("link", name=label).click()
+        await expect(booked).to_contain_text(label)
+        await expect(booked).to_contain_text("booked")
+        await booked.get_by_role("link", name=label).click()
         await page.get_by_role("button", name="Check in").click()
 
         await expect(page.get_by_test_id("done")).to_have_text("The patient is checked in.")

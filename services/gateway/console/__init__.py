@@ -8,11 +8,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from services.gateway.console import catalogue, pages, patients, sessions, visits
+from services.gateway.console import catalogue, clinic_day, pages, patients, sessions, visits
 
 router = pages.router
 # The page modules register their routes on the one console router.
-__all__ = ["catalogue", "patients", "router", "visits"]
+__all__ = ["catalogue", "clinic_day", "patients", "router", "visits"]
 
 
 def install(app: FastAPI) -> None:

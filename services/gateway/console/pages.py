@@ -1,5 +1,5 @@
-"""The staff console's frame and first pages: the page renderer, sign-in/out, Clinic day, and
-the helpers the other page modules share."""
+"""The staff console's frame: the page renderer, sign-in/out, and the helpers the page modules
+share."""
 
 from __future__ import annotations
 
@@ -221,62 +221,3 @@ async def patient_names(request: Request, staff: StaffSession, ids: set[str]) ->
         for a in answers
         if a.ok and isinstance(a.data, dict)
     }
-
-
-@router.get("/day")
-async def clinicparse_day(
-    request: Request, staff: CurrentStaff, clinic_id: str = "", date: str = ""
-) -> Response:
-    """The appointments of one clinic on one local day, with their status."""
-    errors: dict[str, str] = {}
-    clinics, answer = await clinics_of(request, staff)
-    problem = answer.problem
-    chosen = uuid_field(clinic_id, "clinic_id", "clinic", errors)
-    if chosen is None and not clinic_id and clinics:
-        chosen = UUID(home_clinic(staff, clinics)["id"])
-    clinic = next((c for c in clinics if c["id"] == str(chosen)), None)
-    if chosen is not None and clinic is None and answer.ok:
-        errors["clinic_id"] = "This clinic is not one of your network's clinics."
-    tz = zone(clinic["timezone"] if clinic else None)
-    day = parse_day(date, tz, errors)
-    appointments: list[dict[str, Any]] = []
-    if clinic and not errors:
-        listed = await ask(
-            request,
-            staff,
-            "booking",
-            "/v1/appointments",
-            {"clinic_id": clinic["id"], "date": day.isoformat(), "limit": 200},
-        )
-        staffed = await ask(
-            request, staff, "booking", "/v1/practitioners", {"clinic_id": clinic["id"]}
-        )
-        problem = listed.problem or problem
-        errors.update(listed.errors)
-        names = {p["id"]: p["name"] for p in (staffed.data or {}).get("items", [])}
-        items = (listed.data or {}).get("items", [])
-        patients = await patient_names(request, staff, {a["patient_id"] for a in items})
-        for a in items:
-            appointments.append(
-                {
-                    **a,
-                    "start_local": local_time(a["start"], tz),
-                    "end_local": local_time(a["end"], tz),
-                    "practitioner": names.get(a["practitioner_id"], "Practitioner"),
-                    "patient": patients.get(a["patient_id"]),
-                }
-            )
-    return page(
-        request,
-        "day.html",
-        staff,
-        title="Clinic day",
-        clinics=[(c["id"], c["name"]) for c in clinics],
-        clinic_id=str(chosen or clinic_id),
-        clinic=clinic if not errors.get("clinic_id") else None,
-        day=day.isoformat(),
-        day_label=day.strftime("%A %d %B %Y"),
-        appointments=appointments,
-        errors=errors,
-        problem=problem,
-    )
