@@ -39,8 +39,11 @@ def headers(console: Console, role: str) -> dict[str, str]:
     return bearer(console.booking.settings.platform, console.network, role)
 
 
-async def new_patient(console: Console, *, allergies: list[dict[str, Any]] | None = None) -> dict:
-    """A patient registered in records, with a recorded safety profile."""
+async def new_patient(
+    console: Console, *, allergies: list[dict[str, Any]] | None = None, **profile: Any
+) -> dict:
+    """A patient registered in records, with a recorded safety profile (`profile`: its other
+    fields, e.g. `medications`)."""
     records = console.records.client
     practitioner = headers(console, "practitioner")
     family = f"Durand-{uuid4().hex[:6]}"
@@ -60,7 +63,7 @@ async def new_patient(console: Console, *, allergies: list[dict[str, Any]] | Non
     assert current.status_code == 200, current.text
     recorded = await records.put(
         profile_url,
-        json={"allergies": allergies or [], "conditions": [], "medications": []},
+        json={"allergies": allergies or [], "conditions": [], "medications": [], **profile},
         headers={**practitioner, "If-Match": current.headers["etag"]},
     )
     assert recorded.status_code == 200, recorded.text
@@ -102,6 +105,24 @@ async def book_by_api(
         if response.status_code == 201:
             return response.json()
     raise AssertionError(f"could not book {type_name} at {start}: {response.text}")
+
+
+TREATMENT_TIMES = (time(10, 0), time(11, 0), time(14, 0), time(16, 0), time(12, 0), time(9, 0))
+
+
+async def book_first_free(
+    console: Console, ids: dict[str, Any], patient: dict, type_name: str, day: date
+) -> dict[str, Any]:
+    """`type_name` with Dr Claire Moreau on `day`, at the first of TREATMENT_TIMES she is free
+    (the browser tests of a session share her calendar)."""
+    for at in TREATMENT_TIMES:
+        try:
+            return await book_by_api(
+                console, ids, patient, type_name, datetime.combine(day, at, PARIS)
+            )
+        except AssertionError:
+            continue
+    raise AssertionError(f"Dr Moreau has no free time for {type_name} on {day}")
 
 
 async def completed_consultation(console: Console, ids: dict[str, Any], patient: dict) -> None:
@@ -311,6 +332,67 @@ class TestTheSession:
         await expect(administered).to_contain_text(re.compile(r"DEMO-\d{3}"))
         await screenshot(page, "session-complete")
 
+    async def test_a_caution_starts_only_with_an_acknowledgement_and_its_reason_is_recorded(
+        self, page: Page, console: Console
+    ) -> None:
+        # An anticoagulant is a caution, not a block (formulary's engine): bruising and bleeding.
+        patient = await new_patient(
+            console,
+            fitzpatrick_skin_type=2,
+            medications=[{"name": "Apixaban", "classes": ["anticoagulant"]}],
+        )
+        ids = await demo_ids(console)
+        await completed_consultation(console, ids, patient)
+        treatment = await book_first_free(
+            console, ids, patient, "Face and neck revitalisation", next_weekday(after_days=4)
+        )
+        blends = await _demo_blends(console)
+        await _formulary_knows(console, patient, blends["Even tone"], "caution")
+        await sign_in(page, console.accounts["practitioner"])
+        await page.goto(f"/console/appointments/{treatment['id']}")
+        await page.get_by_role("button", name="Check in").click()
+        await page.get_by_label("Blend").select_option(blends["Even tone"]["id"])
+        await page.get_by_role("button", name="Run the safety check and start").click()
+
+        verdict = page.get_by_test_id("cross-check")
+        await expect(verdict.get_by_role("heading")).to_have_text("Safety check: caution")
+        medication = verdict.get_by_role("row").filter(has_text="Medication")
+        await expect(medication).to_contain_text("Apixaban")
+        await expect(medication).to_contain_text("Caution")
+        await expect(medication).to_contain_text("bruising and bleeding")
+        await expect(page.get_by_test_id("appointment-status")).to_have_text("checked in")
+        await screenshot(page, "session-caution")
+
+        # Ticked but without a reason: refused, the message next to the reason's field.
+        confirm = page.get_by_label("I have weighed each finding above and the session goes ahead")
+        await confirm.check()
+        await page.get_by_role("button", name="Start with this acknowledgement").click()
+        await expect(page.locator("#f-ack_reason-error")).to_have_text(
+            "Say why the session goes ahead (at least 3 characters)."
+        )
+        await expect(page.get_by_label("Why the session goes ahead")).to_have_attribute(
+            "aria-invalid", "true"
+        )
+        await expect(page.get_by_test_id("appointment-status")).to_have_text("checked in")
+        await expect(page.get_by_test_id("cross-check")).to_be_visible()
+
+        reason = "Discussed bruising risk; patient's doctor agrees, light pressure afterwards"
+        await expect(confirm).to_be_checked()
+        await page.get_by_label("Why the session goes ahead").fill(reason)
+        await page.get_by_role("button", name="Start with this acknowledgement").click()
+
+        await expect(page.get_by_test_id("done")).to_have_text("Session started.")
+        await expect(page.get_by_test_id("appointment-status")).to_have_text("in progress")
+        recorded = page.get_by_test_id("recorded-check")
+        await expect(recorded.get_by_role("heading")).to_have_text(
+            "Safety check at the start: caution"
+        )
+        await expect(recorded).to_contain_text("Apixaban")
+        await expect(recorded).to_contain_text(f"Acknowledged by the practitioner: “{reason}”")
+        await page.reload()
+        await expect(page.get_by_test_id("recorded-check")).to_contain_text(reason)
+        await screenshot(page, "session-caution-acknowledged")
+
 
 async def _demo_blends(console: Console) -> dict[str, dict[str, Any]]:
     practitioner = headers(console, "practitioner")
@@ -321,15 +403,22 @@ async def _demo_blends(console: Console) -> dict[str, dict[str, Any]]:
 async def _formulary_knows_the_allergy(
     console: Console, patient: dict, revitalising: dict[str, Any]
 ) -> None:
-    """Formulary's replica of the safety profile arrives by event: wait for it."""
+    await _formulary_knows(console, patient, revitalising, "contraindicated")
+
+
+async def _formulary_knows(
+    console: Console, patient: dict, blend: dict[str, Any], verdict: str
+) -> None:
+    """Formulary's replica of the safety profile arrives by event: wait until the cross-check
+    of `blend` gives `verdict`."""
     practitioner = headers(console, "practitioner")
 
-    async def verdict() -> str | None:
+    async def checked() -> bool | None:
         response = await console.formulary.client.post(
             "/v1/cross-checks",
-            json={"patient_id": patient["id"], "blend_id": revitalising["id"]},
+            json={"patient_id": patient["id"], "blend_id": blend["id"]},
             headers=practitioner,
         )
-        return response.json().get("verdict") == "contraindicated" or None
+        return response.json().get("verdict") == verdict or None
 
-    await eventually(verdict, within=30, interval=0.3)
+    await eventually(checked, within=30, interval=0.3)
