@@ -13,6 +13,14 @@ import pytest
 from playwright.async_api import Locator, Page, expect
 
 from tests.browser.conftest import PASSWORD, Console, screenshot
+from tests.browser.test_console_visits import (
+    CLAIRE,
+    book_first_free,
+    completed_consultation,
+    demo_ids,
+    new_patient,
+    next_weekday,
+)
 from tests.support import bearer, eventually
 
 # Each page reads several services; on a busy machine a test can take minutes.
@@ -38,14 +46,14 @@ def admin(console: Console) -> dict[str, str]:
     return bearer(console.formulary.settings.platform, console.network, "network_admin")
 
 
-async def received_lot(console: Console) -> dict[str, Any]:
-    """A fresh lot of hyaluronic acid, so that recalling it leaves the demo lots alone."""
+async def received_lot(console: Console, ingredient: str = "hyaluronic_acid") -> dict[str, Any]:
+    """A fresh lot of `ingredient`, so that recalling it leaves the demo lots alone."""
     response = await console.formulary.client.post(
         "/v1/lots",
         json={
-            "ingredient_code": "hyaluronic_acid",
+            "ingredient_code": ingredient,
             "supplier": "Demo Pharma Supply",
-            "lot_number": f"HA-{uuid4().hex[:8].upper()}",
+            "lot_number": f"{ingredient[:3].upper()}-{uuid4().hex[:8].upper()}",
             "expires_on": (date.today() + timedelta(days=200)).isoformat(),
         },
         headers=admin(console),
@@ -139,6 +147,86 @@ async def test_the_network_admin_recalls_a_lot_with_a_reason(page: Page, console
 
     await page.goto(f"/console/formulary?lot={lot['lot_number']}")
     await expect(page.get_by_test_id("lots").get_by_role("row").nth(1)).to_contain_text("recalled")
+
+
+async def treated_with(console: Console, lot: dict[str, Any]) -> dict[str, Any]:
+    """A new patient whose completed session used `lot` (glutathione) with Dr Claire Moreau:
+    consultation, treatment, check-in, start and completion through booking's API."""
+    patient = await new_patient(console)
+    ids = await demo_ids(console)
+    await completed_consultation(console, ids, patient)
+    treatment = await book_first_free(
+        console, ids, patient, "Face and neck revitalisation", next_weekday(after_days=5)
+    )
+    booking = console.booking.client
+    practitioner = bearer(console.booking.settings.platform, console.network, "practitioner")
+    path = f"/v1/appointments/{treatment['id']}"
+    checked_in = await booking.post(f"{path}/check-in", headers=practitioner)
+    assert checked_in.status_code == 200, checked_in.text
+
+    async def started() -> bool | None:
+        # Until formulary's replica has the patient's profile, the start is refused.
+        response = await booking.post(
+            f"{path}/start", json={"ingredient_codes": ["glutathione"]}, headers=practitioner
+        )
+        return response.status_code == 200 or None
+
+    await eventually(started, within=30, interval=0.5)
+    completed = await booking.post(
+        f"{path}/complete",
+        json={
+            "preparation": {"disinfection": "chlorhexidine", "numbing_cream": False},
+            "ingredients": [
+                {
+                    "ingredient_code": "glutathione",
+                    "ingredient_name": "Glutathione",
+                    "lot_number": lot["lot_number"],
+                    "amount": "300",
+                    "unit": "mg",
+                }
+            ],
+            "technique": "nappage",
+        },
+        headers=practitioner,
+    )
+    assert completed.status_code == 200, completed.text
+
+    async def in_the_ledger() -> bool | None:
+        # Formulary's lot ledger is kept from SessionCompleted.
+        response = await console.formulary.client.get(
+            f"/v1/lots/{lot['id']}/exposures", headers=admin(console)
+        )
+        return any(e["patient_id"] == patient["id"] for e in response.json()["items"]) or None
+
+    await eventually(in_the_ledger, within=60, interval=0.5)
+    return patient
+
+
+async def test_a_recalled_lot_lists_the_patient_who_received_it(
+    page: Page, console: Console
+) -> None:
+    lot = await received_lot(console, "glutathione")
+    patient = await treated_with(console, lot)
+    name = f"{patient['family_name']}, Amélie"
+    await sign_in_as(page, console, "network_admin")
+    await page.goto(f"/console/formulary/lots/{lot['id']}")
+    await expect(page.get_by_test_id("exposures")).to_contain_text(name)
+
+    await page.get_by_label("Reason for the recall").fill("Supplier notice: particles in vials")
+    await page.get_by_label(f"I confirm that lot {lot['lot_number']} is to be recalled").check()
+    await follow(page, page.get_by_role("button", name="Recall this lot"))
+
+    await expect(page.get_by_test_id("lot-status")).to_have_text("recalled")
+    await expect(page.get_by_test_id("recall")).to_contain_text("Patients exposed1")
+    exposed = page.get_by_test_id("exposures").get_by_role("row").filter(has_text=name)
+    await expect(exposed).to_contain_text("MesoCare Demo Paris")
+    await expect(exposed).to_contain_text(CLAIRE)
+    await expect(exposed).to_contain_text("300 mg")
+    # Each exposed patient is sent a recall notice once.
+    await expect(exposed).to_contain_text("issued")
+    await screenshot(page, "lot-recalled-exposed")
+    await exposed.get_by_role("link", name=name).click()
+    await expect(page).to_have_url(re.compile(f"/console/patients/{patient['id']}$"))
 
 
 async def test_a_receptionist_cannot_recall_a_lot(page: Page, console: Console) -> None:
