@@ -5,6 +5,8 @@ Tenancy comes from the token, never from the body: `Principal.network_id` scopes
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,13 +43,37 @@ class Principal:
 
 
 class TokenVerifier:
-    """Verifies bearer tokens against the configured secret or JWKS."""
+    """Verifies bearer tokens against the configured secret or JWKS.
 
-    def __init__(self, platform: PlatformSettings) -> None:
+    A client sends the same token with every request for its lifetime, so a verified token is
+    remembered (its Principal, until its `exp` and for at most `remember_seconds`): checking
+    the signature and decoding the claims again cost more than the rest of a one-query request.
+    The short bound keeps a key removed from the JWKS effective within a minute.
+    """
+
+    def __init__(
+        self, platform: PlatformSettings, *, remember: int = 4096, remember_seconds: float = 60.0
+    ) -> None:
         self.platform = platform
         self._jwks = jwt.PyJWKClient(platform.jwt_jwks_url) if platform.jwt_jwks_url else None
+        self._remember, self._remember_seconds = remember, remember_seconds
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     def verify(self, token: str) -> Principal:
+        now = time.time()
+        known = self._verified.get(token)
+        if known is not None:
+            principal, until = known
+            if now < until:
+                return principal
+            del self._verified[token]
+        principal, expires = self._decode(token)
+        self._verified[token] = (principal, min(expires, now + self._remember_seconds))
+        if len(self._verified) > self._remember:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _decode(self, token: str) -> tuple[Principal, float]:
         try:
             if self._jwks is not None:
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key
@@ -67,12 +93,13 @@ class TokenVerifier:
         except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
             raise Unauthorized(f"The token is not valid: {exc}.") from exc
         try:
-            return Principal(
+            principal = Principal(
                 sub=str(claims["sub"]),
                 network_id=UUID(str(claims["network_id"])),
                 roles=frozenset(str(r) for r in claims.get("roles", [])) & ROLES,
                 clinic_ids=frozenset(UUID(str(c)) for c in claims.get("clinic_ids", [])),
             )
+            return principal, float(claims["exp"])
         except (KeyError, ValueError, TypeError) as exc:
             raise Unauthorized("The token lacks a valid network_id or clinic_ids claim.") from exc
 

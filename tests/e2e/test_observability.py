@@ -92,6 +92,7 @@ def stack(
         "OTEL_TRACES_EXPORTER": "otlp",
         "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
         "OTEL_BSP_SCHEDULE_DELAY": "200",  # export every 0.2 s rather than every 5 s
+        "MESOCARE_TRACE_QUERIES": "true",
     }
     root = tmp_path_factory.mktemp("observed-stack")
     with local_stack(parts, root, databases="observed", extra_env=otel) as running:

@@ -128,3 +128,51 @@ def test_with_a_jwks_url_an_hs256_token_is_refused(
     token = mint_token(PLATFORM, sub="x", network_id=uuid4(), roles=["network_admin"])
     with pytest.raises(Unauthorized):
         TokenVerifier(platform).verify(token)
+
+
+class TestRememberedTokens:
+    def test_a_remembered_token_is_refused_once_it_expires(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import shared.auth
+
+        verifier = TokenVerifier(PLATFORM, remember_seconds=3600)
+        token = mint_token(
+            PLATFORM, sub="x", network_id=uuid4(), roles=["receptionist"], ttl=timedelta(minutes=5)
+        )
+        assert verifier.verify(token).sub == "x"
+        later = datetime.now(UTC) + timedelta(minutes=6)
+        monkeypatch.setattr(shared.auth.time, "time", lambda: later.timestamp())
+        monkeypatch.setattr(jwt.api_jwt, "datetime", _FrozenDatetime(later), raising=False)
+        with pytest.raises(Unauthorized, match="expired"):
+            verifier.verify(token)
+
+    def test_a_token_differing_in_one_character_is_verified_afresh(self) -> None:
+        verifier = TokenVerifier(PLATFORM)
+        token = mint_token(PLATFORM, sub="x", network_id=uuid4(), roles=["network_admin"])
+        verifier.verify(token)
+        forged = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+        with pytest.raises(Unauthorized):
+            verifier.verify(forged)
+
+    def test_it_remembers_a_bounded_number_of_tokens(self) -> None:
+        verifier = TokenVerifier(PLATFORM, remember=3)
+        tokens = [
+            mint_token(PLATFORM, sub=f"s{n}", network_id=uuid4(), roles=["receptionist"])
+            for n in range(5)
+        ]
+        assert [verifier.verify(t).sub for t in tokens] == ["s0", "s1", "s2", "s3", "s4"]
+        assert len(verifier._verified) == 3
+
+
+class _FrozenDatetime:
+    """`datetime` as PyJWT's expiry check sees it, at a chosen instant."""
+
+    def __init__(self, at: datetime) -> None:
+        self._at = at
+
+    def now(self, tz: object = None) -> datetime:
+        return self._at
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(datetime, name)
