@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,13 +21,16 @@ from opentelemetry.trace import SpanKind
 
 from shared import telemetry
 from shared.db import Transaction
-from shared.events.base import Envelope, Event
+from shared.events.base import Envelope, Event, cloudevent_headers
 from shared.kafka import new_producer
 from shared.settings import PlatformSettings
 
 log = logging.getLogger("mesocare.outbox")
 
 RELAY_LOCK_ID = 0x72656C61  # "rela"
+BACKLOG_REFRESH_SECONDS = 1.0
+"""The backlog gauges are read at most this often while rows flow (a scrape is every 15 s or so),
+rather than once per published batch."""
 
 
 async def add(tx: Transaction, event: Event, *, source: str) -> Envelope:
@@ -70,6 +74,7 @@ class Relay:
         self._producer: AIOKafkaProducer | None = None
         self.backlog = 0
         self.oldest_unsent_age = 0.0
+        self._backlog_checked_at = 0.0
         self.broker_ok = False
         self.published = 0
         m = telemetry.meter()
@@ -115,7 +120,7 @@ class Relay:
                 return
             await conn.add_listener("outbox", self._on_notify)
             try:
-                await self._publish_until_stopped()
+                await self._publish_until_stopped(conn)
             finally:
                 with contextlib.suppress(Exception):
                     await conn.remove_listener("outbox", self._on_notify)
@@ -126,15 +131,15 @@ class Relay:
     def _on_notify(self, *_args: Any) -> None:
         self._wake.set()
 
-    async def _publish_until_stopped(self) -> None:
+    async def _publish_until_stopped(self, conn: asyncpg.Connection) -> None:
         backoff = 0.2
         while not self._stopping:
             self._wake.clear()
             try:
-                sent = await self.publish_batch()
+                sent = await self.publish_batch(conn)
                 backoff = 0.2
-            except asyncio.CancelledError:
-                raise
+            except (asyncio.CancelledError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                raise  # the database side failed: lead again on a fresh connection
             except Exception as exc:
                 self.broker_ok = False
                 log.warning("relay could not publish; rows wait", extra={"error": repr(exc)})
@@ -144,11 +149,12 @@ class Relay:
                 backoff = min(backoff * 2, 5.0)
                 continue
             if sent < self.batch_size:
-                await self._refresh_backlog()
+                if time.monotonic() - self._backlog_checked_at >= BACKLOG_REFRESH_SECONDS:
+                    await self._refresh_backlog()
                 await self._sleep(self.poll_seconds)
         # Graceful stop: one last pass so what was committed before shutdown goes out.
         with contextlib.suppress(Exception):
-            while await self.publish_batch() == self.batch_size:
+            while await self.publish_batch(conn) == self.batch_size:
                 pass
 
     async def _sleep(self, seconds: float) -> None:
@@ -173,61 +179,64 @@ class Relay:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(producer.stop(), 5)
 
-    async def publish_batch(self) -> int:
-        """Publish up to `batch_size` unsent rows in order; returns how many were sent."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                """SELECT id, event_id, topic, key, type, source, occurred_at, payload, traceparent
-                   FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1""",
-                self.batch_size,
-            )
-            if not rows:
-                return 0
-            producer = await self._producer_started()
-            pending = []
-            for row in rows:
-                envelope = Envelope(
+    async def publish_batch(self, conn: asyncpg.Connection) -> int:
+        """Publish up to `batch_size` unsent rows in order; returns how many were sent.
+
+        Runs on the leader's own connection, outside a transaction: only the lock holder
+        publishes, so there is nothing to lock against, and a crash between the send and the
+        UPDATE only means those rows go out again (at least once; the inbox makes it harmless).
+        """
+        # The payload goes out as the database spells it: no decoding and encoding again.
+        rows = await conn.fetch(
+            """SELECT id, event_id, topic, key, type, source, occurred_at,
+                      payload::text AS payload, traceparent
+               FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1""",
+            self.batch_size,
+        )
+        if not rows:
+            return 0
+        producer = await self._producer_started()
+        pending = []
+        for row in rows:
+            with telemetry.span_from(
+                row["traceparent"],
+                f"{row['topic']} publish",
+                SpanKind.PRODUCER,
+                **{
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": row["topic"],
+                    "messaging.message.id": str(row["event_id"]),
+                },
+            ):
+                # Send the publish span's context: same trace, one hop further.
+                headers = cloudevent_headers(
                     id=row["event_id"],
                     type=row["type"],
                     source=row["source"],
                     time=row["occurred_at"],
-                    topic=row["topic"],
-                    key=row["key"],
-                    payload=row["payload"],
-                    traceparent=row["traceparent"],
+                    traceparent=telemetry.current_traceparent() or row["traceparent"],
                 )
-                with telemetry.span_from(
-                    row["traceparent"],
-                    f"{row['topic']} publish",
-                    SpanKind.PRODUCER,
-                    **{
-                        "messaging.system": "kafka",
-                        "messaging.destination.name": row["topic"],
-                        "messaging.message.id": str(row["event_id"]),
-                    },
-                ):
-                    # Send the publish span's context: same trace, one hop further.
-                    envelope = _with_traceparent(envelope, telemetry.current_traceparent())
-                    pending.append(
-                        await producer.send(
-                            row["topic"],
-                            value=envelope.value(),
-                            key=envelope.key.encode(),
-                            headers=envelope.headers(),
-                        )
+                pending.append(
+                    await producer.send(
+                        row["topic"],
+                        value=row["payload"].encode(),
+                        key=row["key"].encode(),
+                        headers=headers,
                     )
-            await asyncio.gather(*pending)
-            await conn.execute(
-                "UPDATE outbox SET sent_at = $2 WHERE id = ANY($1::bigint[])",
-                [r["id"] for r in rows],
-                datetime.now(UTC),
-            )
+                )
+        await asyncio.gather(*pending)
+        await conn.execute(
+            "UPDATE outbox SET sent_at = $2 WHERE id = ANY($1::bigint[])",
+            [r["id"] for r in rows],
+            datetime.now(UTC),
+        )
         self.broker_ok = True
         self.published += len(rows)
         self._published_counter.add(len(rows), {"service": self.service})
         return len(rows)
 
     async def _refresh_backlog(self) -> None:
+        self._backlog_checked_at = time.monotonic()
         with contextlib.suppress(Exception):
             row = await self.pool.fetchrow(
                 "SELECT count(*) AS n, extract(epoch FROM now() - min(created_at)) AS age "
@@ -242,12 +251,6 @@ class Relay:
 
     async def close(self) -> None:
         await self._close_producer()
-
-
-def _with_traceparent(envelope: Envelope, traceparent: str | None) -> Envelope:
-    from dataclasses import replace
-
-    return replace(envelope, traceparent=traceparent or envelope.traceparent)
 
 
 def _observation(value: float, service: str) -> Any:

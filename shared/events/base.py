@@ -75,21 +75,41 @@ class Envelope:
         )
 
     def headers(self) -> list[tuple[str, bytes]]:
-        hs = {
-            "ce_id": str(self.id),
-            "ce_type": self.type,
-            "ce_source": self.source,
-            "ce_time": self.time.isoformat(),
-            "ce_specversion": SPECVERSION,
-            "content-type": CONTENT_TYPE,
-            **self.extra_headers,
-        }
-        if self.traceparent:
-            hs["traceparent"] = self.traceparent
-        return [(k, v.encode()) for k, v in hs.items()]
+        return cloudevent_headers(
+            id=self.id,
+            type=self.type,
+            source=self.source,
+            time=self.time,
+            traceparent=self.traceparent,
+            extra=self.extra_headers,
+        )
 
     def value(self) -> bytes:
         return json.dumps(self.payload, separators=(",", ":")).encode()
+
+
+def cloudevent_headers(
+    *,
+    id: UUID,
+    type: str,
+    source: str,
+    time: datetime,
+    traceparent: str | None,
+    extra: dict[str, str] | None = None,
+) -> list[tuple[str, bytes]]:
+    """The Kafka headers of a CloudEvents 1.0 binary-mode message, with the trace context."""
+    hs = {
+        "ce_id": str(id),
+        "ce_type": type,
+        "ce_source": source,
+        "ce_time": time.isoformat(),
+        "ce_specversion": SPECVERSION,
+        "content-type": CONTENT_TYPE,
+        **(extra or {}),
+    }
+    if traceparent:
+        hs["traceparent"] = traceparent
+    return [(k, v.encode()) for k, v in hs.items()]
 
 
 class MalformedMessage(ValueError):
