@@ -183,6 +183,29 @@ class TestRegistering:
             f"{existing['family_name']}, Inès"
         )
 
+    async def test_sms_without_a_phone_is_refused_by_records_next_to_the_channel(
+        self, page: Page, console: Console
+    ) -> None:
+        # The console checks no channel rule itself: the message is records' own.
+        family = f"Roux{uuid4().hex[:6]}"
+        await sign_in_as(page, console, "receptionist")
+        await page.goto("/console/patients/new")
+        await fill_names(page, "Léa", family)
+        await page.get_by_label("Email").fill(f"{family.lower()}@example.test")
+        await page.get_by_label("Preferred channel").select_option(label="SMS")
+
+        await page.get_by_role("button", name="Register patient").click()
+
+        await expect(page.locator("#f-preferred_channel-error")).to_have_text(
+            "The preferred channel is SMS but the patient has no phone number."
+        )
+        await expect(page.get_by_label("Preferred channel")).to_have_attribute(
+            "aria-invalid", "true"
+        )
+        await expect(page.get_by_label("Family name")).to_have_value(family)
+        await expect(page.get_by_text("Traceback")).to_have_count(0)
+        await screenshot(page, "patient-register-refused-by-records")
+
     async def test_the_same_form_sent_twice_registers_one_patient(
         self, page: Page, console: Console
     ) -> None:
@@ -278,6 +301,28 @@ class TestChanging:
 
         await expect(page.get_by_role("status")).to_have_text("The contact details are saved.")
         await expect(page.get_by_test_id("patient-contact")).to_contain_text("+33611223344")
+
+    async def test_a_phone_number_records_refuses_is_named_next_to_the_phone(
+        self, page: Page, console: Console
+    ) -> None:
+        phone = f"+336{uuid4().int % 10**8:08d}"
+        patient = await registered_patient(console, phone=phone)
+        await sign_in_as(page, console, "receptionist")
+        await page.goto(f"/console/patients/{patient['id']}/contact")
+
+        # A national number without its country code: records asks for E.164.
+        await page.get_by_label("Phone").fill("06 98 76 54 32")
+        await page.get_by_role("button", name="Save contact details").click()
+
+        error = page.locator("#f-phone-error")
+        await expect(error).to_contain_text("international E.164 form, e.g. +33612345678")
+        await expect(page.get_by_label("Phone")).to_have_attribute(
+            "aria-describedby", "f-phone-error"
+        )
+        await expect(page.get_by_label("Phone")).to_have_value("06 98 76 54 32")
+        await screenshot(page, "patient-contact-refused-by-records")
+        await page.goto(f"/console/patients/{patient['id']}")
+        await expect(page.get_by_test_id("patient-contact")).to_contain_text(phone)
 
     async def test_a_practitioner_records_a_medication_and_a_condition(
         self, page: Page, console: Console

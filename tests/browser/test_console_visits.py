@@ -393,6 +393,34 @@ class TestTheSession:
         await expect(page.get_by_test_id("recorded-check")).to_contain_text(reason)
         await screenshot(page, "session-caution-acknowledged")
 
+    async def test_a_blend_the_safety_check_cannot_find_is_named_next_to_the_blend(
+        self, page: Page, console: Console
+    ) -> None:
+        patient = await new_patient(console, fitzpatrick_skin_type=2)
+        ids = await demo_ids(console)
+        await completed_consultation(console, ids, patient)
+        treatment = await book_first_free(
+            console, ids, patient, "Face and neck revitalisation", next_weekday(after_days=6)
+        )
+        await sign_in(page, console.accounts["practitioner"])
+        await page.goto(f"/console/appointments/{treatment['id']}")
+        await page.get_by_role("button", name="Check in").click()
+        # The page offered a blend that formulary no longer knows (as if removed meanwhile).
+        gone = str(uuid4())
+        await page.get_by_label("Blend").evaluate(
+            "(select, id) => { select.options[1].value = id; select.selectedIndex = 1; }", gone
+        )
+        await page.get_by_role("button", name="Run the safety check and start").click()
+
+        # Booking's refusal, from formulary's answer, next to the field it names.
+        await expect(page.locator("#f-blend_id-error")).to_have_text(
+            f"No blend {gone} in your network."
+        )
+        await expect(page.get_by_role("alert")).to_contain_text("Formulary refused the cross-check")
+        await expect(page.get_by_label("Blend")).to_have_attribute("aria-invalid", "true")
+        await expect(page.get_by_test_id("appointment-status")).to_have_text("checked in")
+        await expect(page.get_by_text("Traceback")).to_have_count(0)
+
 
 async def _demo_blends(console: Console) -> dict[str, dict[str, Any]]:
     practitioner = headers(console, "practitioner")

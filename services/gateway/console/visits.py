@@ -576,13 +576,18 @@ async def _start(
         )
     else:
         message = answer.problem
+    if refusal and refusal["verdict"] == "caution":
+        errors = ack_errors
+    else:
+        # A field booking or the safety check named (e.g. a blend formulary no longer has).
+        errors = {k: v for k, v in answer.errors.items() if k in ("blend_id", "areas")}
     return await appointment_page(
         request,
         staff,
         appointment_id,
         status_code=refused_status(answer),
         problem=message,
-        errors=ack_errors if refusal and refusal["verdict"] == "caution" else None,
+        errors=errors,
         form=form,
         refusal=refusal,
     )
