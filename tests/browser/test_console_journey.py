@@ -1,8 +1,9 @@
 """The main journey through the console, end to end against the real services: a receptionist
-registers a patient who declares an allergy and books a consultation and then a treatment; the
-practitioner's first blend contains the allergen and is blocked with the reason; another blend
-starts; the session is completed with lots; the aftercare email appears in the patient's
-messages (sent through the real SMTP sink)."""
+registers a patient who declares an allergy and books a consultation, which the practitioner
+holds on the session page, and then a treatment; the practitioner's first blend contains the
+allergen and is blocked with the reason; another blend starts; the session is completed with
+lots; the aftercare email appears in the patient's messages (sent through the real SMTP sink),
+and the chart shows the session with its lots and an adverse event reported after it."""
 
 from __future__ import annotations
 
@@ -72,20 +73,22 @@ async def test_register_book_block_start_complete_and_the_aftercare_goes_out(
     )
     await screenshot(page, "journey-consultation-booked")
 
-    # The consultation is held (check in, start, complete) before a treatment can be booked.
+    # The practitioner holds the consultation (nothing is injected: no blend, no safety check)
+    # before a treatment can be booked.
     await sign_out(page)
     await sign_in_as(page, console, "practitioner")
     await page.goto(consultation)
     await page.get_by_role("button", name="Check in").click()
     await expect(page.get_by_test_id("appointment-status")).to_have_text("checked in")
-    consultation_id = consultation.rsplit("/", 1)[1]
-    for action, body in (("start", {}), ("complete", {"notes": "Assessed; plan agreed."})):
-        response = await console.booking.client.post(
-            f"/v1/appointments/{consultation_id}/{action}",
-            json=body,
-            headers=headers(console, "practitioner"),
-        )
-        assert response.status_code == 200, response.text
+    await expect(page.get_by_label("Blend")).to_have_count(0)
+    await page.get_by_role("button", name="Start the consultation").click()
+    await expect(page.get_by_test_id("done")).to_have_text("Session started.")
+    await expect(page.get_by_test_id("appointment-status")).to_have_text("in progress")
+    await page.get_by_label("Notes").fill("Assessed; plan agreed.")
+    await page.get_by_role("button", name="Complete the session").click()
+    await expect(page.get_by_test_id("done")).to_have_text("Session completed.")
+    await expect(page.get_by_test_id("appointment-status")).to_have_text("completed")
+    await expect(page.get_by_test_id("session-record")).to_contain_text("Assessed; plan agreed.")
 
     # 3. The receptionist books the treatment.
     await sign_out(page)
@@ -131,6 +134,10 @@ async def test_register_book_block_start_complete_and_the_aftercare_goes_out(
     await page.get_by_role("button", name="Complete the session").click()
     await expect(page.get_by_test_id("appointment-status")).to_have_text("completed")
     await expect(page.get_by_test_id("administered")).to_contain_text(re.compile(r"DEMO-\d{3}"))
+    lot_numbers = (
+        await page.get_by_test_id("administered").locator("tbody td:nth-child(2)").all_inner_texts()
+    )
+    treatment_id = treatment.rsplit("/", 1)[1]
 
     # 6. The aftercare email is sent, and the chart's messages show it.
     async def aftercare_mail() -> bool | None:
@@ -150,4 +157,37 @@ async def test_register_book_block_start_complete_and_the_aftercare_goes_out(
     await expect(messages.get_by_role("row").filter(has_text="aftercare").first).to_contain_text(
         "sent"
     )
+
+    # 7. The chart's treatment history has the session with each lot (records builds it from
+    # SessionCompleted), and the bruising the practitioner then reports is among its adverse
+    # events, with the session's lots.
+    session = page.get_by_test_id("treatments").get_by_role("row").filter(has_text="Even tone")
+
+    async def in_the_chart() -> bool | None:
+        await page.reload()
+        return await session.count() == 1 or None
+
+    await eventually(in_the_chart, within=60, interval=1)
+    await expect(session).to_contain_text("Face and neck revitalisation")
+    await expect(session).to_contain_text(CLAIRE)
+    for lot in lot_numbers:
+        await expect(session).to_contain_text(f"lot {lot}")
+    reported = await console.records.client.post(
+        f"/v1/patients/{patient_id}/adverse-events",
+        json={
+            "kind": "bruising",
+            "severity": "mild",
+            "onset_at": (datetime.now(PARIS) - timedelta(minutes=30)).isoformat(),
+            "description": "Small bruises on the left cheek",
+            "appointment_id": treatment_id,
+        },
+        headers=headers(console, "practitioner"),
+    )
+    assert reported.status_code == 201, reported.text
+
+    await page.reload()
+    bruising = page.get_by_test_id("adverse-events").get_by_role("row").filter(has_text="bruising")
+    await expect(bruising).to_contain_text("Small bruises on the left cheek")
+    await expect(bruising).to_contain_text("mild")
+    await expect(bruising).to_contain_text(lot_numbers[0])
     await screenshot(page, "journey-aftercare-in-chart")
