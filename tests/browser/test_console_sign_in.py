@@ -118,6 +118,46 @@ class TestSigningIn:
         cookies = {c["name"] for c in await page.context.cookies()}
         assert console.gateway.settings.session_cookie not in cookies
 
+    async def test_after_five_wrong_passwords_even_the_right_one_waits(
+        self, page: Page, console: Console
+    ) -> None:
+        # An account of its own: the throttle counts failures per email (and per address, with
+        # a higher limit that the whole session of browser tests stays under).
+        email = f"throttled-{uuid4().hex[:8]}@clinic.example"
+        created = await console.gateway.client.post(
+            "/v1/staff",
+            json={
+                "email": email,
+                "display_name": "Theo Throttled",
+                "password": PASSWORD,
+                "roles": ["receptionist"],
+                "clinic_ids": [console.clinic["id"]],
+            },
+            headers=bearer(console.gateway.settings.platform, console.network, "network_admin"),
+        )
+        assert created.status_code == 201, created.text
+        limit = console.gateway.settings.login_max_failures_per_username
+        for _ in range(limit):
+            await sign_in(page, console, email, "not-my-password")
+            await expect(page.get_by_test_id("login-error")).to_have_text(
+                "The email or password is not correct."
+            )
+
+        async with page.expect_response(
+            lambda r: r.request.method == "POST" and "/console/login" in r.url
+        ) as answered:
+            await sign_in(page, console, email, PASSWORD)
+
+        response = await answered.value
+        assert response.status == 429
+        assert int(response.headers["retry-after"]) > 0
+        await expect(page.get_by_test_id("login-error")).to_have_text(
+            re.compile(r"^Too many failed sign-in attempts\. Try again in about \d+ minutes?\.$")
+        )
+        await expect(page.get_by_label("Email")).to_have_value(email)
+        await expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+        await screenshot(page, "login-throttled")
+
     async def test_empty_fields_are_named_next_to_them(self, page: Page, console: Console) -> None:
         await page.goto("/console/login")
         await page.get_by_role("button", name="Sign in").click()
