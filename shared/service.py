@@ -78,6 +78,8 @@ class ServiceSpec:
     description: str
     migrations: Path
     routers: Sequence[APIRouter] = ()
+    prefix: str = ""
+    """Put before every router's paths (the API version, `/v1`)."""
     handlers: Registry = field(default_factory=dict)
     version: str = "1.0.0"
     seed_demo: DemoSeeder | None = None
@@ -195,7 +197,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     _install_request_id(app)
     _install_probes(app)
     for router in spec.routers:
-        app.include_router(router)
+        app.include_router(router, prefix=spec.prefix)
     return app
 
 

@@ -44,7 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "session lifecycle."
             ),
             migrations=MIGRATIONS,
-            routers=[api.router],
+            routers=api.routers,
+            prefix=api.PREFIX,
             handlers=handlers.HANDLERS,
             resources=[service_clients],
         )

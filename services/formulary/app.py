@@ -31,7 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "allergy cross-check."
             ),
             migrations=MIGRATIONS,
-            routers=[api.router],
+            routers=api.routers,
+            prefix=api.PREFIX,
             handlers=handlers.HANDLERS,
             seed_demo=seed_demo,
         )

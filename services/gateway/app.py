@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "client management, and `/api/<service>/…` routed to the services."
             ),
             migrations=MIGRATIONS,
-            routers=[api.router, console.router],
+            routers=[*api.routers, console.router],
             handlers=handlers.HANDLERS,
             resources=[proxy_http_client],
         )

@@ -23,7 +23,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "history, adverse events and the audit log."
             ),
             migrations=MIGRATIONS,
-            routers=[api.router],
+            routers=api.routers,
+            prefix=api.PREFIX,
             handlers=handlers.HANDLERS,
         )
     )

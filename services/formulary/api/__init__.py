@@ -1,9 +1,7 @@
 """HTTP boundary of the formulary service: parse, authorize, call domain/repository, respond."""
 
-from fastapi import APIRouter
-
 from services.formulary.api import blends, catalog, cross_checks, lots
 
-router = APIRouter(prefix="/v1")
-for module in (catalog, blends, lots, cross_checks):
-    router.include_router(module.router)
+PREFIX = "/v1"
+# Side by side rather than nested under one prefix router (see services/booking/api).
+routers = [module.router for module in (cross_checks, catalog, blends, lots)]

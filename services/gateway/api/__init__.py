@@ -1,9 +1,7 @@
 """HTTP boundary of the gateway: tokens, staff and client management, the service proxy."""
 
-from fastapi import APIRouter
-
 from services.gateway.api import clients, docs, proxy, staff, tokens
 
-router = APIRouter()
-for module in (docs, tokens, staff, clients, proxy):
-    router.include_router(module.router)
+# Side by side rather than nested under one router (see services/booking/api); the proxy
+# carries the integrations' traffic, so it is matched first.
+routers = [module.router for module in (proxy, tokens, docs, staff, clients)]
