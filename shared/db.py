@@ -34,9 +34,37 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """A pool connection that says when it holds session state.
+
+    asyncpg resets every connection it takes back (advisory locks, LISTEN, settings): one more
+    round trip for each request. Requests and handlers leave no session state (their locks and
+    settings are transaction-scoped), so only a connection marked with `keep_session_state()`
+    (a session advisory lock, LISTEN) is reset when it goes back.
+    """
+
+    _session_state = False
+
+    def keep_session_state(self) -> None:
+        self._session_state = True
+
+
+async def _reset_if_marked(conn: PooledConnection) -> None:
+    # asyncpg has already rolled back an open transaction and dropped listener callbacks.
+    if conn._session_state:
+        conn._session_state = False
+        await conn.execute(conn.get_reset_query())
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        command_timeout=30,
+        connection_class=PooledConnection,
+        reset=_reset_if_marked,
     )
 
 
@@ -87,6 +115,7 @@ async def migrate(pool: asyncpg.Pool, service_folder: Path, *, service: str) -> 
     pending = discover("platform", PLATFORM_MIGRATIONS) + discover(service, service_folder)
     applied_now: list[str] = []
     async with pool.acquire() as conn:
+        conn.keep_session_state()
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
         try:
             await conn.execute(

@@ -111,6 +111,7 @@ class Relay:
 
     async def _lead(self) -> None:
         conn: asyncpg.Connection = await self.pool.acquire()
+        conn.keep_session_state()  # the relay lock and LISTEN are the session's
         try:
             while not self._stopping:
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_ID):
