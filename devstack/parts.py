@@ -31,12 +31,15 @@ class Parts:
     kafka_bootstrap: str
 
     def platform(self, **overrides: Any) -> PlatformSettings:
+        from devstack.broker import TANSU_FETCH_MAX_WAIT_MS
+
         values: dict[str, Any] = {
             "env": "test",
             "database_url": self.database_url,
             "kafka_bootstrap_servers": self.kafka_bootstrap,
             "kafka_session_timeout_ms": 2000,
             "kafka_heartbeat_interval_ms": 500,
+            "kafka_fetch_max_wait_ms": TANSU_FETCH_MAX_WAIT_MS,
         }
         values.update(overrides)
         return PlatformSettings(**values)

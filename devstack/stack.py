@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from devstack.broker import Tansu
+from devstack.broker import TANSU_FETCH_MAX_WAIT_MS, Tansu
 from devstack.ports import port_open, wait_for_port
 from devstack.postgres import EmbeddedPostgres, stop_stale_server
 from shared.demo import DEMO_NETWORK_ID
@@ -168,6 +168,9 @@ class LocalStack:
             ),
             "KAFKA_SESSION_TIMEOUT_MS": os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "2000"),
             "KAFKA_HEARTBEAT_INTERVAL_MS": os.environ.get("KAFKA_HEARTBEAT_INTERVAL_MS", "500"),
+            "KAFKA_FETCH_MAX_WAIT_MS": os.environ.get(
+                "KAFKA_FETCH_MAX_WAIT_MS", str(TANSU_FETCH_MAX_WAIT_MS) if self.broker else "500"
+            ),
             "MESOCARE_DEMO_NETWORK_ID": os.environ.get(
                 "MESOCARE_DEMO_NETWORK_ID", str(DEMO_NETWORK_ID)
             ),

@@ -117,7 +117,7 @@ class Consumer:
             session_timeout_ms=self.platform.kafka_session_timeout_ms,
             heartbeat_interval_ms=self.platform.kafka_heartbeat_interval_ms,
             max_poll_records=500,
-            fetch_max_wait_ms=100,
+            fetch_max_wait_ms=self.platform.kafka_fetch_max_wait_ms,
         )
         self._consumer = consumer
         await consumer.start()
