@@ -124,6 +124,7 @@ class Dispatcher:
         self.max_in_flight = max(self.settings.worker_batch_size, self.settings.worker_concurrency)
         self._in_flight = 0
         self._full = False  # a round found no room: wake when results free some
+        self._expiry_checked_at: datetime | None = None
         self._sends: set[asyncio.Task[None]] = set()
         self._results: asyncio.Queue[tuple[_Attempt, Result] | None] = asyncio.Queue()
         self._outcomes = telemetry.meter().create_counter(
@@ -158,6 +159,7 @@ class Dispatcher:
     async def _listen(self) -> None:
         try:
             self._listener = await self.pool.acquire()
+            self._listener.keep_session_state()  # LISTEN is the session's
             await self._listener.add_listener(DUE_CHANNEL, self._on_notify)
         except Exception:
             log.warning("LISTEN failed; polling only", exc_info=True)
@@ -185,10 +187,18 @@ class Dispatcher:
         lease = timedelta(seconds=self.settings.sending_lease_seconds)
         self._cache = {}
         async with self.pool.acquire() as conn, conn.transaction():
-            await repository.expire_stale_sending(conn, older_than=now - lease, now=now)
+            # A message stuck past its lease is rare; looking for one every tenth of the lease
+            # (rather than every round) keeps a round to what is due.
+            if self._expiry_checked_at is None or now - self._expiry_checked_at >= lease / 10:
+                await repository.expire_stale_sending(conn, older_than=now - lease, now=now)
+                self._expiry_checked_at = now
             rows = await repository.claim_due(conn, now=now, limit=room)
             await self._prefetch(conn, rows)
-            decided = [(row, await self._decide_one(conn, row, now)) for row in rows]
+            decided = []
+            for row in rows:
+                decided.append((row, await self._decide_one(conn, row, now)))
+                # Rendering is CPU work: let the consumer and the sends run between messages.
+                await asyncio.sleep(0)
             for row, decision in decided:
                 if isinstance(decision, Hold):
                     await repository.hold(conn, row["id"], until=decision.until, now=now)

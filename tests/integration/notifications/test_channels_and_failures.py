@@ -154,3 +154,49 @@ async def _attempted(stage: Stage, appointment: UUID, attempts: int) -> dict:
         return None
 
     return await eventually(done)
+
+
+class TestAWorkerStoppedMidSend:
+    async def test_a_message_left_sending_past_its_lease_fails_as_unknown_and_is_not_resent(
+        self, stage: Stage
+    ) -> None:
+        patient = await stage.register(new_patient(uuid4()))
+        appointment = await aftercare_of(stage, patient)
+        await stage.message(appointment_id=appointment, kind="aftercare")
+        checkin = await stage.message(
+            appointment_id=appointment, kind="side_effect_checkin", settled=False
+        )
+        assert checkin["status"] == "scheduled"
+        # A worker marked the check-in `sending`, opened its attempt, and was stopped.
+        async with stage.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                """UPDATE messages SET status = 'sending', sending_since = $2, attempts = 1,
+                       channel = 'email', address = $3
+                   WHERE id = $1""",
+                checkin["id"],
+                stage.clock.now(),
+                patient.email,
+            )
+            await conn.execute(
+                """INSERT INTO message_attempts (message_id, number, channel, address, started_at)
+                   VALUES ($1, 1, 'email', $2, $3)""",
+                checkin["id"],
+                patient.email,
+                stage.clock.now(),
+            )
+        mails_before = len(stage.mails_to(patient.email))
+
+        stage.advance(timedelta(seconds=stage.settings.sending_lease_seconds + 1))
+
+        async def expired() -> dict | None:
+            [row] = await stage.messages(id=checkin["id"])
+            return row if row["status"] == "failed" else None
+
+        row = await eventually(expired)
+        assert row["status_reason"].startswith("delivery outcome unknown")
+        outcome = await stage.pool.fetchval(
+            "SELECT outcome FROM message_attempts WHERE message_id = $1 AND number = 1",
+            checkin["id"],
+        )
+        assert outcome == "outcome_unknown"
+        assert len(stage.mails_to(patient.email)) == mails_before
