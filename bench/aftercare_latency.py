@@ -1,14 +1,17 @@
 """Aftercare latency: SessionCompleted committed → aftercare mail accepted by SMTP.
 
 DESIGN §10 sets the target: p99 <= 100 ms at 100 sessions/s. This starts its own embedded
-PostgreSQL, a tansu broker and an SMTP sink (aiosmtpd), then, in this one process:
+PostgreSQL, a tansu broker, an SMTP sink that notes when it accepts each mail
+(`bench.timed_smtp`, its own process) and the notifications service in its own process, as it
+is deployed (`python -m services.notifications`: consumer, handlers, dispatcher), then:
 
 1. measures a bare aiokafka produce→consume round trip at the same rate (the floor);
 2. registers the patients through the notifications consumer (PatientRegistered);
 3. commits SessionCompleted at a steady rate the way booking does (a business row and the
-   outbox row in one transaction), lets the outbox relay publish them, and the notifications
-   service (its real app: consumer, handler, dispatcher) mail the aftercare;
-4. prints p50/p99 of commit → SMTP `250` next to the round trip, and the ratio to the target.
+   outbox row in one transaction, from this process) and lets the platform's outbox relay
+   publish them; notifications mails the aftercare;
+4. prints p50/p99 of commit → SMTP `250` next to the round trip, the ratio to the target, and
+   the notifications process's CPU time a session and its RSS.
 
 Exits 1 when p99 is over the target.
 
@@ -105,24 +108,14 @@ async def wait_until(check: Any, *, within: float) -> None:
         await asyncio.sleep(0.1)
 
 
-class TimedSink:
-    """An aiosmtpd handler that notes when each recipient's mail was accepted."""
-
-    def __init__(self) -> None:
-        self.accepted: dict[str, float] = {}
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        at = time.perf_counter()
-        for rcpt in envelope.rcpt_tos:
-            self.accepted[rcpt] = at
-        return "250 Message accepted for delivery"
-
-
 async def pipeline(
-    database_url: str, bootstrap: str, smtp_port: int, sink: TimedSink, rate: int, seconds: float
-) -> tuple[list[float], int]:
-    from services.notifications.app import create_app
-    from services.notifications.settings import Settings
+    database_url: str, bootstrap: str, rate: int, seconds: float
+) -> tuple[list[float], int, dict[str, float], dict[str, list[float]]]:
+    """Commit → SMTP-accepted latencies (ms), the number of sessions, and the notifications
+    process's CPU time a message and RSS."""
+    from bench.served import service_process
+    from bench.timed_smtp import accepted, timed_sink
+    from devstack.broker import TANSU_FETCH_MAX_WAIT_MS
     from shared import outbox
     from shared.db import create_pool, ensure_database, migrate
     from shared.events.booking import ClinicRef, PractitionerRef, Preparation, SessionCompleted
@@ -138,7 +131,6 @@ async def pipeline(
         kafka_heartbeat_interval_ms=500,
         otel_traces_exporter="none",
     )
-    settings = Settings(platform=platform, smtp_port=smtp_port, db_pool_max=20)
 
     # The producing side: a database with the platform tables (outbox) and a business table,
     # written like booking writes them, published by the platform's relay.
@@ -159,80 +151,135 @@ async def pipeline(
     clinic = ClinicRef(clinic_id=uuid4(), name="Bench clinic", timezone="Europe/Madrid")
     practitioner = PractitionerRef(practitioner_id=uuid4(), name="Dr Bench")
     committed: dict[str, float] = {}
+    figures: dict[str, float] = {}
 
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        notifications = app.state.pool
-        async with pool.acquire() as conn, conn.transaction():
-            for p in patients:
-                await outbox.add(
-                    conn,
-                    PatientRegistered(
-                        network_id=network,
-                        patient_id=p,
-                        given_name="Bench",
-                        family_name="Patient",
-                        email=f"{p}@bench.test",
-                    ),
-                    source="mesocare/records",
+    env = {
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "KAFKA_SESSION_TIMEOUT_MS": "2000",
+        "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+        "KAFKA_FETCH_MAX_WAIT_MS": str(TANSU_FETCH_MAX_WAIT_MS),
+        "NOTIFICATIONS_SMTP_PORT": "",
+        "NOTIFICATIONS_DB_POOL_MAX": "20",
+    }
+    mailed: dict[str, float] = {}
+    stages: dict[str, list[float]] = {}
+    try:
+        with timed_sink() as (smtp_port, mail_log):
+            env["NOTIFICATIONS_SMTP_PORT"] = str(smtp_port)
+            with service_process("notifications", env) as notifications:
+                replica = await create_pool(
+                    database_on_server(database_url, "mesocare_notifications"), max_size=1
                 )
-
-        async def registered() -> bool:
-            known = await notifications.fetchval(
-                "SELECT count(*) FROM patients WHERE network_id = $1", network
-            )
-            return bool(known >= total)
-
-        await wait_until(registered, within=120)
-
-        start = time.perf_counter()
-        for i, p in enumerate(patients):
-            await _pace(start, i, rate)
-            now = datetime.now(UTC)
-            appointment = uuid4()
-            async with pool.acquire() as conn:
-                async with conn.transaction():
-                    await conn.execute(
-                        "INSERT INTO sessions (id, completed_at) VALUES ($1, $2)", appointment, now
-                    )
-                    await outbox.add(
-                        conn,
-                        SessionCompleted(
-                            network_id=network,
-                            appointment_id=appointment,
-                            patient_id=p,
-                            clinic=clinic,
-                            practitioner=practitioner,
-                            room_id=uuid4(),
-                            treatment_type_id=uuid4(),
-                            treatment_name="Skin rejuvenation",
-                            kind="treatment",
-                            indication="skin_rejuvenation",
-                            areas=["face"] if i % 2 else ["scalp"],
-                            starts_at=now,
-                            ends_at=now,
-                            completed_at=now,
-                            completed_by="bench",
-                            preparation=Preparation(
-                                disinfection="chlorhexidine", numbing_cream=False
+                async with pool.acquire() as conn, conn.transaction():
+                    for p in patients:
+                        await outbox.add(
+                            conn,
+                            PatientRegistered(
+                                network_id=network,
+                                patient_id=p,
+                                given_name="Bench",
+                                family_name="Patient",
+                                email=f"{p}@bench.test",
                             ),
-                        ),
-                        source="mesocare/booking",
+                            source="mesocare/records",
+                        )
+
+                async def registered() -> bool:
+                    known = await replica.fetchval(
+                        "SELECT count(*) FROM patients WHERE network_id = $1", network
                     )
-                committed[f"{p}@bench.test"] = time.perf_counter()
+                    return bool(known >= total)
 
-        async def all_mailed() -> bool:
-            return len(committed.keys() & sink.accepted.keys()) >= total
+                await wait_until(registered, within=120)
+                await replica.close()
+                cpu = notifications.cpu_seconds()
 
-        await wait_until(all_mailed, within=60)
-    await relay.stop()
-    await asyncio.wait_for(relay_task, 10)
-    await relay.close()
-    await pool.close()
-    latencies = [
-        (sink.accepted[a] - t0) * 1000 for a, t0 in committed.items() if a in sink.accepted
-    ]
-    return latencies, total
+                start = time.perf_counter()
+                for i, p in enumerate(patients):
+                    await _pace(start, i, rate)
+                    now = datetime.now(UTC)
+                    appointment = uuid4()
+                    async with pool.acquire() as conn:
+                        async with conn.transaction():
+                            await conn.execute(
+                                "INSERT INTO sessions (id, completed_at) VALUES ($1, $2)",
+                                appointment,
+                                now,
+                            )
+                            await outbox.add(
+                                conn,
+                                SessionCompleted(
+                                    network_id=network,
+                                    appointment_id=appointment,
+                                    patient_id=p,
+                                    clinic=clinic,
+                                    practitioner=practitioner,
+                                    room_id=uuid4(),
+                                    treatment_type_id=uuid4(),
+                                    treatment_name="Skin rejuvenation",
+                                    kind="treatment",
+                                    indication="skin_rejuvenation",
+                                    areas=["face"] if i % 2 else ["scalp"],
+                                    starts_at=now,
+                                    ends_at=now,
+                                    completed_at=now,
+                                    completed_by="bench",
+                                    preparation=Preparation(
+                                        disinfection="chlorhexidine", numbing_cream=False
+                                    ),
+                                ),
+                                source="mesocare/booking",
+                            )
+                        committed[f"{p}@bench.test"] = time.time()
+
+                async def all_mailed() -> bool:
+                    return len(committed.keys() & accepted(mail_log).keys()) >= total
+
+                await wait_until(all_mailed, within=60)
+                # Everything the process did meanwhile is counted (scheduling the check-in and
+                # the reminders too): its whole cost of one completed session.
+                figures["cpu_ms_per_session"] = (notifications.cpu_seconds() - cpu) * 1000 / total
+                figures["rss_mb"] = notifications.rss_mb()
+                mailed = accepted(mail_log)
+                stages = await stage_times(database_url, network, committed, mailed)
+    finally:
+        await relay.stop()
+        await asyncio.wait_for(relay_task, 10)
+        await relay.close()
+        await pool.close()
+    latencies = [(mailed[a] - t0) * 1000 for a, t0 in committed.items() if a in mailed]
+    return latencies, total, figures, stages
+
+
+async def stage_times(
+    database_url: str, network: Any, committed: dict[str, float], mailed: dict[str, float]
+) -> dict[str, list[float]]:
+    """Where each aftercare mail's time went (ms): commit → the handler scheduled it (relay,
+    broker, consumer), → the dispatcher took it (wake-up, rendering), → SMTP accepted it."""
+    from shared.db import create_pool
+    from shared.settings import database_on_server
+
+    pool = await create_pool(database_on_server(database_url, "mesocare_notifications"))
+    try:
+        rows = await pool.fetch(
+            """SELECT m.address, m.created_at, a.started_at FROM messages m
+               JOIN message_attempts a ON a.message_id = m.id AND a.number = 1
+               WHERE m.network_id = $1 AND m.kind = 'aftercare'""",
+            network,
+        )
+    finally:
+        await pool.close()
+    stages: dict[str, list[float]] = {"scheduled": [], "taken": [], "accepted": []}
+    for r in rows:
+        address = r["address"]
+        if address not in committed or address not in mailed:
+            continue
+        scheduled, taken = r["created_at"].timestamp(), r["started_at"].timestamp()
+        stages["scheduled"].append((scheduled - committed[address]) * 1000)
+        stages["taken"].append((taken - scheduled) * 1000)
+        stages["accepted"].append((mailed[address] - taken) * 1000)
+    return stages
 
 
 def server_dir_for_migrations() -> str:
@@ -249,28 +296,15 @@ def main() -> int:
     rate, seconds = max(1, min(args.rate, 500)), max(1.0, min(args.seconds, 60.0))
     logging.disable(logging.WARNING)
 
-    from aiosmtpd.controller import Controller
-
     from devstack.parts import embedded_parts
-    from devstack.ports import free_port
 
-    sink = TimedSink()
-    smtp_port = free_port()
-    smtp = Controller(sink, hostname="127.0.0.1", port=smtp_port)
     with embedded_parts("mesocare-bench-") as parts:
-        smtp.start()
-        try:
 
-            async def run() -> tuple[list[float], list[float], int]:
-                bare = await round_trip(parts.kafka_bootstrap, rate, min(seconds, 5.0))
-                measured, total = await pipeline(
-                    parts.database_url, parts.kafka_bootstrap, smtp_port, sink, rate, seconds
-                )
-                return bare, measured, total
+        async def run() -> tuple[list[float], Any]:
+            bare = await round_trip(parts.kafka_bootstrap, rate, min(seconds, 5.0))
+            return bare, await pipeline(parts.database_url, parts.kafka_bootstrap, rate, seconds)
 
-            bare, measured, total = asyncio.run(run())
-        finally:
-            smtp.stop()
+        bare, (measured, total, figures, stages) = asyncio.run(run())
 
     print(f"aftercare latency at {rate} sessions/s for {seconds:g} s ({total} sessions)")
     print(
@@ -291,6 +325,21 @@ def main() -> int:
         f"  p99 / target ({TARGET_P99_MS:g} ms): {p99 / TARGET_P99_MS:.2f}   "
         f"p99 / bare round-trip p99: {p99 / percentile(bare, 99):.1f}x"
     )
+    for stage, label in (
+        ("scheduled", "commit → handler scheduled it"),
+        ("taken", "→ dispatcher took it"),
+        ("accepted", "→ SMTP accepted it"),
+    ):
+        if stages.get(stage):
+            print(
+                f"    {label:32s} p50 {percentile(stages[stage], 50):7.1f} ms   "
+                f"p99 {percentile(stages[stage], 99):7.1f} ms"
+            )
+    if figures:
+        print(
+            f"  notifications process: {figures['cpu_ms_per_session']:.2f} ms CPU a session, "
+            f"RSS {figures['rss_mb']:.0f} MB (limit 200 MB)"
+        )
     return 0 if p99 <= TARGET_P99_MS else 1
 
 
