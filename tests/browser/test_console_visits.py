@@ -110,36 +110,45 @@ async def book_by_api(
 TREATMENT_TIMES = (time(10, 0), time(11, 0), time(14, 0), time(16, 0), time(12, 0), time(9, 0))
 
 
+async def first_free(
+    console: Console, ids: dict[str, Any], patient: dict, type_name: str, starts: list[datetime]
+) -> dict[str, Any]:
+    """`type_name` with Dr Claire Moreau at the first of `starts` she is free (the browser tests
+    of a run share the demo network and her calendar)."""
+    for start in starts:
+        try:
+            return await book_by_api(console, ids, patient, type_name, start)
+        except AssertionError:
+            continue
+    raise AssertionError(f"Dr Moreau has no free time for {type_name} at any of {starts}")
+
+
 async def book_first_free(
     console: Console, ids: dict[str, Any], patient: dict, type_name: str, day: date
 ) -> dict[str, Any]:
-    """`type_name` with Dr Claire Moreau on `day`, at the first of TREATMENT_TIMES she is free
-    (the browser tests of a session share her calendar)."""
-    for at in TREATMENT_TIMES:
-        try:
-            return await book_by_api(
-                console, ids, patient, type_name, datetime.combine(day, at, PARIS)
-            )
-        except AssertionError:
-            continue
-    raise AssertionError(f"Dr Moreau has no free time for {type_name} on {day}")
+    """`type_name` on `day` at the first of TREATMENT_TIMES Dr Moreau is free, else on one of
+    the weekdays after it."""
+    days = [day] + [
+        next_weekday(after_days=(day - datetime.now(PARIS).date()).days + n) for n in (1, 2, 3)
+    ]
+    starts = [datetime.combine(d, at, PARIS) for d in days for at in TREATMENT_TIMES]
+    return await first_free(console, ids, patient, type_name, starts)
 
 
 async def completed_consultation(console: Console, ids: dict[str, Any], patient: dict) -> None:
     """A skin rejuvenation consultation, held and completed (a treatment needs one first)."""
     booking = console.booking.client
-    # Other tests of the session book Dr Moreau too: take the first free late-afternoon time.
-    for hour, minute in ((17, 0), (17, 30), (16, 0), (16, 30), (15, 0), (15, 30)):
-        start = datetime.combine(next_weekday(), time(hour, minute), PARIS)
-        try:
-            consultation = await book_by_api(
-                console, ids, patient, "Consultation: skin rejuvenation", start
-            )
-            break
-        except AssertionError:
-            continue
-    else:
-        raise AssertionError("no free consultation time for Dr Moreau tomorrow afternoon")
+    # Other tests of the run book Dr Moreau too: the first free late-afternoon half hour of
+    # the next weekdays.
+    afternoon = [time(h, m) for h in (17, 16, 15) for m in (0, 30)]
+    starts = [
+        datetime.combine(next_weekday(after_days=n), at, PARIS)
+        for n in (1, 2, 3, 4)
+        for at in afternoon
+    ]
+    consultation = await first_free(
+        console, ids, patient, "Consultation: skin rejuvenation", starts
+    )
     practitioner = headers(console, "practitioner")
     for action, body in (("check-in", None), ("start", {}), ("complete", {"notes": "Assessed."})):
         response = await booking.post(
@@ -267,12 +276,8 @@ class TestTheSession:
         )
         ids = await demo_ids(console)
         await completed_consultation(console, ids, patient)
-        treatment = await book_by_api(
-            console,
-            ids,
-            patient,
-            "Face and neck revitalisation",
-            datetime.combine(next_weekday(after_days=3), time(15, 0), PARIS),
+        treatment = await book_first_free(
+            console, ids, patient, "Face and neck revitalisation", next_weekday(after_days=3)
         )
         blends = await _demo_blends(console)
         await _formulary_knows_the_allergy(console, patient, blends["Revitalising face"])
