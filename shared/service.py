@@ -18,6 +18,10 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from shared import telemetry
@@ -191,69 +195,116 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         version=spec.version,
         lifespan=lifespan,
         responses=COMMON_RESPONSES,
-        telemetry=telemetry.http_telemetry(),  # type: ignore[arg-type]
+        # Server spans and the duration histogram come from RequestContext, not FastAPI's own.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_problem_handlers(app)
-    _install_request_id(app)
     _install_probes(app)
     for router in spec.routers:
         app.include_router(router, prefix=spec.prefix)
+    _install_request_context(app, spec)
     return app
 
 
-def _install_request_id(app: FastAPI) -> None:
-    app.add_middleware(RequestContext)
+def _install_request_context(app: FastAPI, spec: ServiceSpec) -> None:
+    templates = {
+        id(route): spec.prefix + route.path_format
+        for router in spec.routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    }
+    app.add_middleware(RequestContext, templates=templates)
 
 
 class RequestContext:
-    """Request id (`X-Request-ID`, the caller's or a new one) and the one log line a request.
+    """What every request gets, in one plain ASGI layer: its id (`X-Request-ID`, the caller's
+    or a new one), a SERVER span (child of the caller's `traceparent`, current while the request
+    runs), the `http.server.request.duration` histogram by route template, and one log line.
 
-    Plain ASGI rather than `@app.middleware("http")`: that wrapper runs every request through
-    an extra task and memory streams, which cost more than the rest of a one-query request.
+    One layer rather than FastAPI's telemetry plus an `@app.middleware("http")` wrapper: those
+    cost more than the rest of a one-query request (a task and streams per request, the whole
+    middleware stack walked again per request). Probes and scrapes get only the id.
     """
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, templates: dict[int, str]) -> None:
         self.app = app
+        self.templates = templates
+        self.tracer = telemetry.tracer("mesocare.http")
+        self.duration = telemetry.meter("mesocare.http").create_histogram(
+            "http.server.request.duration",
+            unit="s",
+            description="Duration of HTTP server requests, by route template",
+            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+        )
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
-        rid = rid or str(uuid.uuid4())
+        headers = dict(scope["headers"])
+        rid = headers.get(b"x-request-id", b"").decode("latin-1") or str(uuid.uuid4())
         scope.setdefault("state", {})["request_id"] = rid
-        token = telemetry.request_id_var.set(rid)
-        started = time.perf_counter()
+        rid_token = telemetry.request_id_var.set(rid)
         status = 500
 
         async def send_with_id(message: Any) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [*message.get("headers", ()), (b"x-request-id", rid.encode("latin-1"))]
-                message = {**message, "headers": headers}
+                extra = (b"x-request-id", rid.encode("latin-1"))
+                message = {**message, "headers": [*message.get("headers", ()), extra]}
             await send(message)
 
+        if scope["path"] in UNTRACED_PATHS:
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                telemetry.request_id_var.reset(rid_token)
+            return
+        method = scope["method"]
+        span = self.tracer.start_span(
+            method,
+            context=telemetry.context_from(headers.get(b"traceparent")),
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": method, "url.path": scope["path"]},
+        )
+        span_token = otel_context.attach(trace.set_span_in_context(span))
+        started = time.perf_counter()
+        error: BaseException | None = None
         try:
             await self.app(scope, receive, send_with_id)
+        except BaseException as exc:
+            error = exc
+            raise
         finally:
-            _log_request(scope, status, time.perf_counter() - started)
-            telemetry.request_id_var.reset(token)
+            seconds = time.perf_counter() - started
+            route = self.templates.get(id(scope.get("route")))
+            labels = {"http.request.method": method, "http.response.status_code": status}
+            if route is not None:
+                labels["http.route"] = route
+                span.update_name(f"{method} {route}")
+            span.set_attributes(labels)
+            if error is not None or status >= 500:
+                span.set_status(Status(StatusCode.ERROR))
+                span.set_attribute("error.type", type(error).__name__ if error else str(status))
+            self.duration.record(seconds, labels)
+            _log_request(scope, method, route, status, seconds)
+            otel_context.detach(span_token)
+            span.end()
+            telemetry.request_id_var.reset(rid_token)
 
 
-UNLOGGED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
 
-def _log_request(scope: Any, status: int, seconds: float) -> None:
+def _log_request(scope: Any, method: str, route: str | None, status: int, seconds: float) -> None:
     """One line per request, by route template: ids stay out, and so do query and body."""
-    route = telemetry.current_route()
-    if (route or scope["path"]) in UNLOGGED_PATHS:
-        return
     where = {"route": route} if route else {"path": scope["path"]}
     log.info(
         "request",
         extra={
-            "method": scope["method"],
+            "method": method,
             **where,
             "status": status,
             "duration_ms": round(seconds * 1000, 1),

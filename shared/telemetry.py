@@ -92,31 +92,6 @@ class NoLoneQueries(Sampler):
         return "NoLoneQueries"
 
 
-UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-
-
-def http_telemetry() -> dict[str, Any]:
-    """FastAPI's own OpenTelemetry for `FastAPI(telemetry=…)`: a server span per request, child
-    of the caller's `traceparent`, and the `http.server.request.duration` histogram labelled by
-    the full route template (`http.route`). FastAPI records the route as it routes; the contrib
-    instrumentation walked every route of the app again for each request, which cost more than
-    a one-query endpoint. Spans per dependency and OTel log records stay off (logs are ours).
-    Probes and scrapes are left out.
-    """
-    return {
-        "operation_spans": False,
-        "logs": False,
-        "exclude": lambda scope: scope.get("path") in UNTRACED_PATHS,
-    }
-
-
-def current_route() -> str | None:
-    """The route template of the request being served (`http.route` of its server span)."""
-    attributes = getattr(trace.get_current_span(), "attributes", None) or {}
-    route = attributes.get("http.route")
-    return route if isinstance(route, str) else None
-
-
 def _span_exporter(platform: PlatformSettings) -> SpanExporter | None:
     if platform.otel_traces_exporter == "console":
         return ConsoleSpanExporter(out=sys.stderr)
@@ -156,10 +131,17 @@ def current_trace_id() -> str | None:
     return format(ctx.trace_id, "032x") if ctx.is_valid else None
 
 
+def context_from(traceparent: str | bytes | None) -> Any:
+    """The OTel context carried by a W3C `traceparent` (an empty one when there is none)."""
+    if isinstance(traceparent, bytes):
+        traceparent = traceparent.decode("latin-1")
+    return propagate.extract({"traceparent": traceparent} if traceparent else {})
+
+
 @contextmanager
 def span_from(traceparent: str | None, name: str, kind: SpanKind, **attrs: Any) -> Iterator[Any]:
     """A span whose parent is the context carried in `traceparent` (a new trace if none)."""
-    ctx = propagate.extract({"traceparent": traceparent} if traceparent else {})
+    ctx = context_from(traceparent)
     with tracer().start_as_current_span(name, context=ctx, kind=kind, attributes=attrs) as span:
         yield span
 

@@ -155,3 +155,61 @@ class TestTenancy:
         )
         assert response.status_code == 200
         assert response.json()["id"] == mine["id"]
+
+
+class TestEveryRequest:
+    """One SERVER span, one duration sample and one log line a request, by route template."""
+
+    async def test_a_request_is_a_span_under_the_callers_trace_named_by_its_route(
+        self, booking: RunningService, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+        provider = trace.get_tracer_provider()
+        assert isinstance(provider, TracerProvider)
+        exporter = InMemorySpanExporter()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        trace_id, caller = uuid4().hex, uuid4().hex[:16]
+        clinic = uuid4()
+        try:
+            with caplog.at_level("INFO", logger="mesocare.service"):
+                response = await booking.client.get(
+                    f"/v1/clinics/{clinic}",
+                    headers={
+                        **bearer(booking.settings.platform, uuid4(), "receptionist"),
+                        "traceparent": f"00-{trace_id}-{caller}-01",
+                        "X-Request-ID": "req-abc",
+                    },
+                )
+        finally:
+            exporter.shutdown()
+        assert response.status_code == 404
+        assert response.headers["x-request-id"] == "req-abc"
+        [span] = [s for s in exporter.get_finished_spans() if s.kind.name == "SERVER"]
+        assert span.name == "GET /v1/clinics/{clinic_id}"
+        assert format(span.context.trace_id, "032x") == trace_id
+        assert span.parent is not None and format(span.parent.span_id, "016x") == caller
+        assert span.attributes["http.route"] == "/v1/clinics/{clinic_id}"
+        assert span.attributes["http.response.status_code"] == 404
+        [line] = [r for r in caplog.records if r.getMessage() == "request"]
+        assert (line.route, line.status, line.method) == ("/v1/clinics/{clinic_id}", 404, "GET")
+        assert str(clinic) not in str(line.__dict__)
+
+        metrics = (await booking.client.get("/metrics")).text
+        assert any(
+            'http_route="/v1/clinics/{clinic_id}"' in m and 'http_response_status_code="404"' in m
+            for m in metrics.splitlines()
+            if m.startswith("http_server_request_duration_seconds_count")
+        )
+
+    async def test_probes_are_neither_traced_nor_logged(
+        self, booking: RunningService, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level("INFO", logger="mesocare.service"):
+            await booking.client.get("/healthz")
+        assert [r for r in caplog.records if r.getMessage() == "request"] == []
+        metrics = (await booking.client.get("/metrics")).text
+        assert 'http_route="/healthz"' not in metrics
