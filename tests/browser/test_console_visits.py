@@ -35,6 +35,17 @@ def next_weekday(after_days: int = 1) -> date:
     return day
 
 
+def weekdays_from(first: date, count: int) -> list[date]:
+    """`count` Monday-to-Fridays, `first` (a weekday) and the ones after it."""
+    days = [first]
+    while len(days) < count:
+        day = days[-1] + timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        days.append(day)
+    return days
+
+
 def headers(console: Console, role: str) -> dict[str, str]:
     return bearer(console.booking.settings.platform, console.network, role)
 
@@ -115,12 +126,13 @@ async def first_free(
 ) -> dict[str, Any]:
     """`type_name` with Dr Claire Moreau at the first of `starts` she is free (the browser tests
     of a run share the demo network and her calendar)."""
+    refusals = []
     for start in starts:
         try:
             return await book_by_api(console, ids, patient, type_name, start)
-        except AssertionError:
-            continue
-    raise AssertionError(f"Dr Moreau has no free time for {type_name} at any of {starts}")
+        except AssertionError as refused:
+            refusals.append(str(refused))
+    raise AssertionError(f"Dr Moreau has no free time for {type_name}: {refusals[-3:]}")
 
 
 async def book_first_free(
@@ -128,10 +140,9 @@ async def book_first_free(
 ) -> dict[str, Any]:
     """`type_name` on `day` at the first of TREATMENT_TIMES Dr Moreau is free, else on one of
     the weekdays after it."""
-    days = [day] + [
-        next_weekday(after_days=(day - datetime.now(PARIS).date()).days + n) for n in (1, 2, 3)
+    starts = [
+        datetime.combine(d, at, PARIS) for d in weekdays_from(day, 4) for at in TREATMENT_TIMES
     ]
-    starts = [datetime.combine(d, at, PARIS) for d in days for at in TREATMENT_TIMES]
     return await first_free(console, ids, patient, type_name, starts)
 
 
@@ -142,8 +153,8 @@ async def completed_consultation(console: Console, ids: dict[str, Any], patient:
     # the next weekdays.
     afternoon = [time(h, m) for h in (17, 16, 15) for m in (0, 30)]
     starts = [
-        datetime.combine(next_weekday(after_days=n), at, PARIS)
-        for n in (1, 2, 3, 4)
+        datetime.combine(day, at, PARIS)
+        for day in weekdays_from(next_weekday(), 4)
         for at in afternoon
     ]
     consultation = await first_free(
