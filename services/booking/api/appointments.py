@@ -23,6 +23,7 @@ from services.booking.api.paging import cursor_datetime, cursor_uuid
 from services.booking.api.plans import domain_plan
 from services.booking.domain import (
     Action,
+    Area,
     ExperienceTier,
     Indication,
     Money,
@@ -653,7 +654,8 @@ async def complete(
     started = row["cross_check"] or {}
     filled = body.model_copy(
         update={
-            "areas": body.areas or started.get("areas") or list(row["treatment_areas"]),
+            "areas": body.areas
+            or [Area(a) for a in started.get("areas") or row["treatment_areas"]],
             "blend_id": body.blend_id
             or (UUID(started["blend_id"]) if started.get("blend_id") else None),
             "blend_version": body.blend_version or started.get("blend_version"),
