@@ -413,6 +413,17 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def looks_like_phone(text: str) -> bool:
+    """A search typed as a phone number: two or more digits, with at most spaces, `+ - . ( )`.
+
+    Digits inside a name or an email (`Garnier23`) are not a phone search: matching them
+    against every phone number would bury the patient meant among others."""
+    stripped = text.strip()
+    return sum(ch.isdigit() for ch in stripped) >= 2 and all(
+        ch.isdigit() or ch in " +-.()" for ch in stripped
+    )
+
+
 def phone_fragment(text: str) -> str:
     """The digits (and a leading +) of a partial phone number typed in a search box."""
     digits = "".join(ch for ch in text if ch.isdigit())

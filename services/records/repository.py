@@ -135,9 +135,8 @@ async def search_patients(
     if query.q:
         text = domain.like_pattern(query.q.strip().lower())
         any_of = [f"{name_expr} LIKE {arg(text)}", f"lower(email) LIKE {arg(text)}"]
-        digits = domain.phone_fragment(query.q)
-        if len(digits.lstrip("+")) >= 2:
-            any_of.append(f"phone LIKE {arg(domain.like_pattern(digits))}")
+        if domain.looks_like_phone(query.q):
+            any_of.append(f"phone LIKE {arg(domain.like_pattern(domain.phone_fragment(query.q)))}")
         where.append("(" + " OR ".join(any_of) + ")")
     if after is not None:
         where.append(f"(family_name, given_name, id) > ({arg(after[0])}, {arg(after[1])}, "

@@ -305,6 +305,13 @@ class TestSearch:
     def test_like_metacharacters_are_escaped(self) -> None:
         assert domain.like_pattern("50%_a\\b") == "%50\\%\\_a\\\\b%"
 
+    def test_only_a_search_typed_as_a_phone_number_searches_phone_numbers(self) -> None:
+        assert domain.looks_like_phone("+33 6 12-34")
+        assert domain.looks_like_phone("(06) 12.34")
+        assert not domain.looks_like_phone("Garnier23bb")
+        assert not domain.looks_like_phone("ana23@example.test")
+        assert not domain.looks_like_phone("7")
+
     def test_a_phone_fragment_keeps_digits_and_a_leading_plus(self) -> None:
         assert domain.phone_fragment("+33 6 12-34") == "+3361234"
         assert domain.phone_fragment("06 12") == "0612"

@@ -343,6 +343,24 @@ class TestSearch:
         for response in (by_email, by_phone, by_q):
             assert [p["id"] for p in response.json()["items"]] == [match["id"]]
 
+    async def test_q_searches_phones_only_when_typed_as_a_phone_number(
+        self, records: RunningService
+    ) -> None:
+        network = uuid4()
+        garnier = await register(records, network, family_name="Garnier23bb")
+        by_phone = await register(records, network, phone="+33612345678")
+        headers = auth(records, network, "receptionist")
+
+        by_name = await records.client.get(
+            "/v1/patients", params={"q": "Garnier23bb"}, headers=headers
+        )
+        typed_as_phone = await records.client.get(
+            "/v1/patients", params={"q": "+33 6 12 34"}, headers=headers
+        )
+
+        assert [p["id"] for p in by_name.json()["items"]] == [garnier["id"]]
+        assert [p["id"] for p in typed_as_phone.json()["items"]] == [by_phone["id"]]
+
     async def test_another_networks_patients_are_not_found(self, records: RunningService) -> None:
         await register(records, uuid4(), family_name="Zylberstein")
 
