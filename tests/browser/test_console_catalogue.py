@@ -297,6 +297,20 @@ async def test_message_filters_say_what_they_could_not_find(page: Page, console:
     await expect(page.get_by_text("No message matches these filters.")).to_be_visible()
     await expect(page.get_by_label("Status")).to_have_value("sent")
 
+    # A name typed in full that only one of the search's partial matches has is that patient.
+    blanc = f"Blanc{uuid4().hex[:4]}"
+    for given, name in (("Léa", blanc), ("Marc", f"{blanc}hard")):
+        registered = await console.records.client.post(
+            "/v1/patients", json={"given_name": given, "family_name": name}, headers=headers
+        )
+        assert registered.status_code == 201, registered.text
+    partial = await console.records.client.get("/v1/patients", params={"q": blanc}, headers=headers)
+    assert len(partial.json()["items"]) == 2
+    await page.get_by_label("Patient", exact=True).fill(blanc)
+    await follow(page, page.get_by_role("button", name="Show messages"))
+    await expect(page.get_by_test_id("patient-choices")).to_have_count(0)
+    await expect(page.get_by_text("No message matches these filters.")).to_be_visible()
+
 
 async def booked_with_a_new_patient(console: Console) -> dict[str, Any]:
     """A new patient (with an email) booked into a free consultation slot of the console's

@@ -345,7 +345,16 @@ async def find_patient(
         errors["patient"] = f"No patient matches “{text}”."
     if len(patients) == 1:
         return patients[0]["id"], [], found
+    # The search is fuzzy; a name typed in full that only one of the matches has is that one.
+    exact = [p for p in patients if text.casefold() in _names_of(p)]
+    if len(exact) == 1:
+        return exact[0]["id"], [], found
     return None, patients, found
+
+
+def _names_of(patient: dict[str, Any]) -> set[str]:
+    given, family = patient.get("given_name") or "", patient.get("family_name") or ""
+    return {n.casefold() for n in (family, f"{given} {family}", f"{family} {given}") if family}
 
 
 def choice_errors(status: str, kind: str) -> dict[str, str]:
