@@ -274,7 +274,7 @@ class RequestContext:
         method = scope["method"]
         span = self.tracer.start_span(
             method,
-            context=telemetry.context_from(headers.get(b"traceparent")),
+            context=telemetry.context_from(headers.get(b"traceparent"), headers.get(b"tracestate")),
             kind=SpanKind.SERVER,
             attributes={"http.request.method": method, "url.path": scope["path"]},
         )

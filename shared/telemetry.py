@@ -108,7 +108,7 @@ _tracers: dict[str, trace.Tracer] = {}
 
 def tracer(name: str = "mesocare") -> trace.Tracer:
     """One tracer per name for the process (a proxy until `setup` installs the provider, then
-    it follows it): asking the provider anew for every span cost a fifth of a span."""
+    it follows it), rather than a new one asked of the provider for every span."""
     found = _tracers.get(name)
     if found is None:
         found = _tracers[name] = trace.get_tracer(name)
@@ -131,11 +131,14 @@ def current_trace_id() -> str | None:
     return format(ctx.trace_id, "032x") if ctx.is_valid else None
 
 
-def context_from(traceparent: str | bytes | None) -> Any:
-    """The OTel context carried by a W3C `traceparent` (an empty one when there is none)."""
-    if isinstance(traceparent, bytes):
-        traceparent = traceparent.decode("latin-1")
-    return propagate.extract({"traceparent": traceparent} if traceparent else {})
+def context_from(traceparent: str | bytes | None, tracestate: str | bytes | None = None) -> Any:
+    """The OTel context carried by W3C `traceparent` (and `tracestate`); empty when none."""
+    carrier = {
+        name: value.decode("latin-1") if isinstance(value, bytes) else value
+        for name, value in (("traceparent", traceparent), ("tracestate", tracestate))
+        if value
+    }
+    return propagate.extract(carrier)
 
 
 @contextmanager

@@ -181,6 +181,7 @@ class TestEveryRequest:
                     headers={
                         **bearer(booking.settings.platform, uuid4(), "receptionist"),
                         "traceparent": f"00-{trace_id}-{caller}-01",
+                        "tracestate": "clinicchain=abc",
                         "X-Request-ID": "req-abc",
                     },
                 )
@@ -192,6 +193,7 @@ class TestEveryRequest:
         assert span.name == "GET /v1/clinics/{clinic_id}"
         assert format(span.context.trace_id, "032x") == trace_id
         assert span.parent is not None and format(span.parent.span_id, "016x") == caller
+        assert span.context.trace_state.get("clinicchain") == "abc"
         assert span.attributes["http.route"] == "/v1/clinics/{clinic_id}"
         assert span.attributes["http.response.status_code"] == 404
         [line] = [r for r in caplog.records if r.getMessage() == "request"]
@@ -208,8 +210,22 @@ class TestEveryRequest:
     async def test_probes_are_neither_traced_nor_logged(
         self, booking: RunningService, caplog: pytest.LogCaptureFixture
     ) -> None:
-        with caplog.at_level("INFO", logger="mesocare.service"):
-            await booking.client.get("/healthz")
-        assert [r for r in caplog.records if r.getMessage() == "request"] == []
-        metrics = (await booking.client.get("/metrics")).text
-        assert 'http_route="/healthz"' not in metrics
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+        exporter = InMemorySpanExporter()
+        trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exporter))  # type: ignore[attr-defined]
+        try:
+            with caplog.at_level("INFO", logger="mesocare.service"):
+                for probe in ("/healthz", "/readyz?checks=database", "/metrics"):
+                    response = await booking.client.get(probe, headers={"X-Request-ID": "p-1"})
+                    assert response.headers["x-request-id"] == "p-1"
+                # A request that is traced, for contrast: the exporter does see spans.
+                await booking.client.get("/v1/clinics")
+        finally:
+            exporter.shutdown()
+        logged = [r for r in caplog.records if r.getMessage() == "request"]
+        assert [getattr(r, "route", None) for r in logged] == ["/v1/clinics"]
+        server_spans = [s.name for s in exporter.get_finished_spans() if s.kind.name == "SERVER"]
+        assert server_spans == ["GET /v1/clinics"]
