@@ -15,11 +15,8 @@ from playwright.async_api import Locator, Page, expect
 from tests.browser.conftest import PASSWORD, Console, screenshot
 from tests.browser.test_console_visits import (
     CLAIRE,
-    book_first_free,
-    completed_consultation,
-    demo_ids,
     new_patient,
-    next_weekday,
+    treatment_for,
 )
 from tests.support import bearer, eventually
 
@@ -153,11 +150,7 @@ async def treated_with(console: Console, lot: dict[str, Any]) -> dict[str, Any]:
     """A new patient whose completed session used `lot` (glutathione) with Dr Claire Moreau:
     consultation, treatment, check-in, start and completion through booking's API."""
     patient = await new_patient(console)
-    ids = await demo_ids(console)
-    await completed_consultation(console, ids, patient)
-    treatment = await book_first_free(
-        console, ids, patient, "Face and neck revitalisation", next_weekday(after_days=5)
-    )
+    treatment = await treatment_for(console, patient, after_days=5)
     booking = console.booking.client
     practitioner = bearer(console.booking.settings.platform, console.network, "practitioner")
     path = f"/v1/appointments/{treatment['id']}"

@@ -15,12 +15,11 @@ from tests.browser.test_console_visits import (
     CLAIRE,
     _demo_blends,
     _formulary_knows_the_allergy,
-    book_first_free,
-    completed_consultation,
     demo_ids,
     new_patient,
     next_weekday,
     sign_in,
+    treatment_for,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -118,11 +117,7 @@ async def test_the_session_page_fits_a_tablet_at_each_step(page: Page, console: 
     patient = await new_patient(
         console, allergies=[{"code": "compositae", "reaction": "hives", "severity": "moderate"}]
     )
-    ids = await demo_ids(console)
-    await completed_consultation(console, ids, patient)
-    treatment = await book_first_free(
-        console, ids, patient, "Face and neck revitalisation", next_weekday(after_days=7)
-    )
+    treatment = await treatment_for(console, patient, after_days=7)
     blends = await _demo_blends(console)
     await _formulary_knows_the_allergy(console, patient, blends["Revitalising face"])
     await page.set_viewport_size(TABLET)

@@ -168,6 +168,16 @@ async def completed_consultation(console: Console, ids: dict[str, Any], patient:
         assert response.status_code == 200, response.text
 
 
+async def treatment_for(console: Console, patient: dict, *, after_days: int) -> dict[str, Any]:
+    """A face-and-neck treatment for `patient` with Dr Moreau, about `after_days` ahead, after a
+    consultation held and completed (a treatment needs one first)."""
+    ids = await demo_ids(console)
+    await completed_consultation(console, ids, patient)
+    return await book_first_free(
+        console, ids, patient, "Face and neck revitalisation", next_weekday(after_days=after_days)
+    )
+
+
 async def sign_in(page: Page, email: str) -> None:
     await page.goto("/console/login")
     await page.get_by_label("Email").fill(email)
@@ -285,11 +295,7 @@ class TestTheSession:
         patient = await new_patient(
             console, allergies=[{"code": "compositae", "reaction": "hives", "severity": "moderate"}]
         )
-        ids = await demo_ids(console)
-        await completed_consultation(console, ids, patient)
-        treatment = await book_first_free(
-            console, ids, patient, "Face and neck revitalisation", next_weekday(after_days=3)
-        )
+        treatment = await treatment_for(console, patient, after_days=3)
         blends = await _demo_blends(console)
         await _formulary_knows_the_allergy(console, patient, blends["Revitalising face"])
         await sign_in(page, console.accounts["practitioner"])
@@ -357,11 +363,7 @@ class TestTheSession:
             fitzpatrick_skin_type=2,
             medications=[{"name": "Apixaban", "classes": ["anticoagulant"]}],
         )
-        ids = await demo_ids(console)
-        await completed_consultation(console, ids, patient)
-        treatment = await book_first_free(
-            console, ids, patient, "Face and neck revitalisation", next_weekday(after_days=4)
-        )
+        treatment = await treatment_for(console, patient, after_days=4)
         blends = await _demo_blends(console)
         await _formulary_knows(console, patient, blends["Even tone"], "caution")
         await sign_in(page, console.accounts["practitioner"])
@@ -413,11 +415,7 @@ class TestTheSession:
         self, page: Page, console: Console
     ) -> None:
         patient = await new_patient(console, fitzpatrick_skin_type=2)
-        ids = await demo_ids(console)
-        await completed_consultation(console, ids, patient)
-        treatment = await book_first_free(
-            console, ids, patient, "Face and neck revitalisation", next_weekday(after_days=6)
-        )
+        treatment = await treatment_for(console, patient, after_days=6)
         await sign_in(page, console.accounts["practitioner"])
         await page.goto(f"/console/appointments/{treatment['id']}")
         await page.get_by_role("button", name="Check in").click()
