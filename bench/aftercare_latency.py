@@ -27,6 +27,7 @@ import math
 import sys
 import time
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -118,7 +119,21 @@ async def pipeline(
     from devstack.broker import TANSU_FETCH_MAX_WAIT_MS
     from shared import outbox
     from shared.db import create_pool, ensure_database, migrate
-    from shared.events.booking import ClinicRef, PractitionerRef, Preparation, SessionCompleted
+    from shared.events.booking import (
+        AdministeredIngredient,
+        ClinicRef,
+        PractitionerRef,
+        Preparation,
+        SessionCompleted,
+    )
+
+    injected = AdministeredIngredient(
+        ingredient_code="hyaluronic_acid",
+        ingredient_name="Hyaluronic acid",
+        lot_number="BENCH-001",
+        amount=Decimal("10"),
+        unit="mg",
+    )
     from shared.events.records import PatientRegistered
     from shared.outbox import Relay
     from shared.settings import PlatformSettings, database_on_server
@@ -228,6 +243,8 @@ async def pipeline(
                                     preparation=Preparation(
                                         disinfection="chlorhexidine", numbing_cream=False
                                     ),
+                                    # Something injected: aftercare, not a consultation summary.
+                                    ingredients=[injected],
                                 ),
                                 source="mesocare/booking",
                             )

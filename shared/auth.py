@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 
 from shared.errors import Forbidden, Unauthorized
 from shared.settings import PlatformSettings
+from shared.vocabulary import CLINICAL_ROLES
 
 ROLES = frozenset(
     {"network_admin", "clinic_manager", "practitioner", "receptionist", "integration"}
@@ -40,6 +41,11 @@ class Principal:
 
     def may_act_in(self, clinic_id: UUID) -> bool:
         return not self.clinic_ids or clinic_id in self.clinic_ids
+
+    @property
+    def may_read_clinical(self) -> bool:
+        """Whether the caller may read safety profiles (allergies, conditions, reactions)."""
+        return not self.roles.isdisjoint(CLINICAL_ROLES)
 
 
 class TokenVerifier:

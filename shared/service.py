@@ -34,6 +34,7 @@ from shared.kafka import broker_reachable
 from shared.outbox import Relay
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
+from shared.uow import Database
 
 log = logging.getLogger("mesocare.service")
 
@@ -171,6 +172,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
             max_attempts=settings.consumer_max_attempts,
         )
         app.state.pool = pool
+        app.state.database = Database(pool, source=f"mesocare/{name}")
         app.state.settings = settings
         app.state.verifier = TokenVerifier(settings.platform)
         app.state.relay = relay

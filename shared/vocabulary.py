@@ -18,6 +18,11 @@ from typing import Literal
 
 AllergenKind = Literal["allergen_class", "ingredient"]
 
+CLINICAL_ROLES: frozenset[str] = frozenset({"network_admin", "clinic_manager", "practitioner"})
+"""Roles accountable for care, who may read a patient's safety profile and clinical details
+(allergens, reactions, conditions). The front desk and machine credentials (integrations) may
+not: minimum necessary."""
+
 ALLERGEN_CLASSES: Mapping[str, str] = MappingProxyType(
     {
         # plant families (the guide: "tell your practitioner if you are allergic to plant

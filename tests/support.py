@@ -40,6 +40,32 @@ class RunningService:
 
 
 @asynccontextmanager
+async def served(app: Any) -> AsyncIterator[str]:
+    """Serve an already started app (its lifespan runs elsewhere) over HTTP on a free port."""
+    import uvicorn
+
+    from devstack.ports import free_port
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None)
+    )
+    task = asyncio.create_task(server.serve())
+
+    async def up() -> bool:
+        if task.done():
+            task.result()  # raises why it could not start
+        return server.started
+
+    await eventually(up, within=10, interval=0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
 async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningService]:
     """The service's real app (pool, migrations, relay, consumer) served in this process."""
     import importlib
@@ -83,14 +109,15 @@ async def eventually(
 
 async def produce(
     bootstrap: str, topic: str, *, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]
-) -> None:
-    """Put one raw record on a topic, as any Kafka client could."""
+) -> Any:
+    """Put one raw record on a topic, as any Kafka client could; its RecordMetadata (partition,
+    offset)."""
     from aiokafka import AIOKafkaProducer
 
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
-        await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+        return await producer.send_and_wait(topic, value=value, key=key, headers=headers)
     finally:
         await producer.stop()
 
@@ -123,6 +150,22 @@ async def read_topic(
         return records
     finally:
         await consumer.stop()
+
+
+async def committed_offset(bootstrap: str, group: str, topic: str, partition: int) -> int:
+    """The offset consumer group `group` has committed on a partition (-1 if none): every
+    record before it has been handled."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.structs import TopicPartition
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        tp = TopicPartition(topic, partition)
+        found = await admin.list_consumer_group_offsets(group, partitions=[tp])
+    finally:
+        await admin.close()
+    return found[tp].offset if tp in found else -1
 
 
 def header(record: Any, name: str) -> str | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.booking import api, handlers
+from services.booking.clients.formulary import FormularyClient
 from services.booking.settings import Settings
 from shared.http import ServiceClient
 from shared.service import ServiceSpec, build_app
@@ -26,6 +27,7 @@ async def service_clients(app: FastAPI) -> AsyncIterator[None]:
     app.state.formulary = ServiceClient(
         settings.formulary_url, name="formulary", timeout=settings.formulary_timeout_seconds
     )
+    app.state.formulary_client = FormularyClient(app.state.formulary)
     try:
         yield
     finally:

@@ -26,30 +26,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-# -- skeleton (kept until retired) --------------------------------------------------------------
-
-
-class SkeletonSessionCreate(BaseModel):
-    """A completed session, recorded directly (walking skeleton of the event pipeline)."""
-
-    model_config = ConfigDict(extra="forbid")
-    patient_id: UUID
-    clinic_id: UUID
-    practitioner_id: UUID
-    areas: list[str] = Field(default_factory=lambda: ["face"], min_length=1)
-
-
-class SkeletonSessionRead(BaseModel):
-    id: UUID
-    patient_id: UUID
-    clinic_id: UUID
-    practitioner_id: UUID
-    areas: list[str]
-    completed_at: datetime
-    completed_by: str
-    event_id: UUID | None = None
-
-
 # -- clinics and rooms -------------------------------------------------------------------------
 
 
@@ -310,7 +286,10 @@ class Acknowledgement(Strict):
 
 
 class SessionStart(Strict):
-    """What is planned to be injected; the formulary cross-checks it before the session starts."""
+    """What is planned to be injected; the formulary cross-checks it before anything goes ahead.
+
+    The same body re-checks a changed plan while the session is in progress.
+    """
 
     blend_id: UUID | None = None
     blend_version: int | None = Field(None, ge=1)
@@ -333,7 +312,12 @@ class IngredientAdministered(Strict):
     ingredient_name: str = text()
     lot_number: str = Field(min_length=1, max_length=100)
     amount: Decimal = Field(gt=0, max_digits=10, decimal_places=3)
-    unit: str = Field(min_length=1, max_length=20, examples=["ml", "mg"])
+    unit: str = Field(
+        min_length=1,
+        max_length=20,
+        examples=["ml", "mg"],
+        description="The ingredient's own unit in the formulary (amounts are never converted)",
+    )
 
 
 class SessionCompletion(Strict):
@@ -350,6 +334,11 @@ class SessionCompletion(Strict):
     injection_count: int | None = Field(None, ge=0, le=10000)
     immediate_reactions: list[str] = Field(default_factory=list, max_length=20)
     notes: str | None = Field(None, max_length=4000)
+    acknowledgement: Acknowledgement | None = Field(
+        None,
+        description="Required when what was administered includes a deviation (409 "
+        "`unchecked-administration`): every deviation's finding code and the reason",
+    )
 
 
 class Finding(BaseModel):
@@ -361,15 +350,36 @@ class Finding(BaseModel):
     explanation: str | None = None
 
 
+class DeviationRead(BaseModel):
+    """Something administered outside a passing cross-check, as acknowledged at completion."""
+
+    ingredient_code: str | None = Field(None, description="None: concerns the whole session")
+    lot_numbers: list[str] = Field(default_factory=list)
+    findings: list[Finding]
+
+
+class SessionRecord(SessionCompletion):
+    """What was administered, as recorded, with formulary's verdict on it."""
+
+    cross_check_verdict: Literal["ok", "caution", "contraindicated", "unknown_patient"] | None = (
+        Field(None, description="formulary's verdict on what was given; None if nothing was")
+    )
+    profile_version: int | None = None
+    deviations: list[DeviationRead] = Field(default_factory=list)
+
+
 class CrossCheckRead(BaseModel):
     verdict: Literal["ok", "caution"]
     profile_version: int
     findings: list[Finding] = Field(default_factory=list)
-    blend_id: UUID | None = Field(None, description="What was cross-checked at the start")
+    blend_id: UUID | None = Field(None, description="What was cross-checked")
     blend_version: int | None = None
     ingredient_codes: list[str] | None = None
     lot_numbers: list[str] = Field(default_factory=list)
     areas: list[str] = Field(default_factory=list)
+    checked_at: datetime | None = None
+    checked_by: str | None = None
+    acknowledgement: Acknowledgement | None = None
 
 
 class AppointmentRead(BaseModel):
@@ -394,11 +404,16 @@ class AppointmentRead(BaseModel):
     checked_in_at: datetime | None = None
     started_at: datetime | None = None
     started_by: str | None = None
-    cross_check: CrossCheckRead | None = None
+    cross_check: CrossCheckRead | None = Field(
+        None, description="The last passing cross-check: what may be injected now"
+    )
+    cross_checks: list[CrossCheckRead] = Field(
+        default_factory=list, description="Every passing cross-check of the session, in order"
+    )
     acknowledgement: Acknowledgement | None = None
     completed_at: datetime | None = None
     completed_by: str | None = None
-    completion: SessionCompletion | None = None
+    completion: SessionRecord | None = None
     cancelled_at: datetime | None = None
     cancelled_by: str | None = None
     cancel_reason: str | None = None

@@ -227,11 +227,29 @@ class ExposureRead(BaseModel):
 # The cross-check
 
 
+class AdministeredIn(Strict):
+    """One ingredient as given: from which lot, how much, in which unit."""
+
+    ingredient_code: Code
+    lot_number: LotNumber
+    amount: Amount
+    unit: str = Field(
+        min_length=1,
+        max_length=20,
+        description="Must be the ingredient's own unit (422 otherwise: never converted)",
+    )
+
+
 class CrossCheckRequest(Strict):
-    """A blend (id, optionally version) or ingredient codes (optionally with amounts)."""
+    """What is planned, or was given: a blend, ingredient codes, or the ingredients given."""
 
     patient_id: UUID
-    blend_id: UUID | None = None
+    blend_id: UUID | None = Field(
+        None,
+        description="The blend followed. Alone, its components are checked; with "
+        "`ingredient_codes` or `administered`, those are checked and the blend's indication "
+        "and areas are compared with `indication` and `areas`",
+    )
     blend_version: int | None = Field(None, ge=1, le=2**31 - 1)
     ingredient_codes: list[Code] | None = Field(None, min_length=1, max_length=50)
     amounts: list[Amount] | None = Field(
@@ -239,8 +257,20 @@ class CrossCheckRequest(Strict):
         max_length=50,
         description="Amounts for `ingredient_codes`, in the same order and each ingredient's unit",
     )
+    administered: list[AdministeredIn] | None = Field(
+        None,
+        min_length=1,
+        max_length=50,
+        description="What was actually injected, each ingredient with its lot, amount and "
+        "unit (a session's record, checked after the fact); each lot must be of its ingredient",
+    )
     lot_numbers: list[LotNumber] = Field(default_factory=list, max_length=50)
     areas: list[Area] = Field(default_factory=list, max_length=20)
+    indication: Indication | None = Field(
+        None,
+        description="What the session treats; a blend made for another indication is a "
+        "`caution` finding (`indication_mismatch`)",
+    )
     clinic_id: UUID | None = Field(
         None, description="Apply this clinic's narrowing of the approved list"
     )
@@ -249,10 +279,12 @@ class CrossCheckRequest(Strict):
     def _one_plan(self) -> CrossCheckRequest:
         from shared.errors import Invalid
 
-        if (self.blend_id is None) == (self.ingredient_codes is None):
+        named = [f for f in ("ingredient_codes", "administered") if getattr(self, f) is not None]
+        if len(named) > 1:
+            raise Invalid("Send `ingredient_codes` or `administered`, not both.", field=named[1])
+        if self.blend_id is None and not named:
             raise Invalid(
-                "Send either `blend_id` or `ingredient_codes`, not both or neither.",
-                field="blend_id",
+                "Send `blend_id`, `ingredient_codes` or `administered`.", field="blend_id"
             )
         if self.blend_version is not None and self.blend_id is None:
             raise Invalid("`blend_version` needs a `blend_id`.", field="blend_version")
@@ -268,11 +300,19 @@ class CrossCheckRequest(Strict):
 
 class FindingRead(BaseModel):
     code: str
-    ingredient: str | None
+    ingredient: str | None = Field(
+        None, description="Only for roles that may read the safety profile"
+    )
     reason: str
     severity: Literal["contraindicated", "caution"]
-    certainty: Certainty
-    explanation: str
+    certainty: Certainty | None = Field(
+        None, description="Only for roles that may read the safety profile"
+    )
+    explanation: str | None = Field(
+        None,
+        description="The clinical explanation (allergen, reaction, condition): only for "
+        "roles that may read the safety profile (network_admin, clinic_manager, practitioner)",
+    )
 
 
 class CrossCheckRead(BaseModel):

@@ -15,7 +15,12 @@ from zoneinfo import ZoneInfo
 from services.notifications.domain import Branding, MessageKind, aftercare_plan, allowed_variables
 from services.notifications.rendering import format_date, format_local
 from shared.events.base import Event
-from shared.events.booking import AppointmentEvent, AppointmentRescheduled, SessionCompleted
+from shared.events.booking import (
+    AppointmentEvent,
+    AppointmentRescheduled,
+    Deviation,
+    SessionCompleted,
+)
 from shared.events.formulary import RecalledLotExposure
 from shared.events.records import AdverseEventReported
 
@@ -39,6 +44,8 @@ class Scene:
     patient_name: str
     appointment_starts_at: datetime | None = None
     """The session an adverse event is linked to, when the replica knows it."""
+    skin_type: int | None = None
+    """The patient's Fitzpatrick skin type, when known: it decides the side effects named."""
 
 
 def branding(scene: Scene) -> Branding:
@@ -70,6 +77,46 @@ def _appointment(event: AppointmentEvent, scene: Scene) -> dict[str, Any]:
     }
 
 
+def _plan(event: SessionCompleted) -> dict[str, Any]:
+    """What a consultation summary says of the plan agreed; all empty when there is none."""
+    plan = event.treatment_plan
+    return {
+        "plan_treatment_name": plan.treatment_name if plan else None,
+        "plan_sessions": plan.sessions_planned if plan else None,
+        "plan_interval_days": plan.interval_days if plan else None,
+        "plan_maintenance_interval_days": plan.maintenance_interval_days if plan else None,
+    }
+
+
+def _deviation(deviation: Deviation, event: SessionCompleted) -> dict[str, Any]:
+    """One deviation as staff read it: the ingredient by name, its lots and every finding."""
+    names = {i.ingredient_code: i.ingredient_name for i in event.ingredients}
+    code = deviation.ingredient_code
+    return {
+        "ingredient": (names.get(code) or code) if code else "the whole session",
+        "lot_numbers": list(deviation.lot_numbers),
+        "findings": [
+            {"code": f.code, "reason": f.reason.replace("_", " "), "severity": f.severity}
+            for f in deviation.findings
+        ],
+    }
+
+
+def _unchecked_administration(event: SessionCompleted, scene: Scene) -> dict[str, Any]:
+    day, at = _when(event.completed_at, scene)
+    return {
+        "patient_name": scene.patient_name,
+        "patient_reference": str(event.patient_id),
+        "session_date": f"{day} {at}",
+        "treatment_name": event.treatment_name,
+        "practitioner_name": event.practitioner.name,
+        "completed_by": event.completed_by,
+        "highest_severity": "contraindicated" if event.contraindicated_deviation else "caution",
+        "deviations": [_deviation(d, event) for d in event.deviations],
+        "deviation_reason": event.deviation_reason or None,
+    }
+
+
 def context(kind: MessageKind, event: Event, scene: Scene) -> dict[str, Any]:
     """Every variable `kind` declares (domain.kinds), filled from `event` and `scene`."""
     ctx: dict[str, Any] = {**branding(scene).as_context(), "recipient_name": scene.recipient_name}
@@ -82,9 +129,20 @@ def context(kind: MessageKind, event: Event, scene: Scene) -> dict[str, Any]:
         ctx["previous_date"], ctx["previous_time"] = _when(event.previous_starts_at, scene)
     elif kind in (K.AFTERCARE, K.SIDE_EFFECT_CHECKIN):
         assert isinstance(event, SessionCompleted)
-        ctx |= aftercare_plan(event.areas, locale=scene.locale).as_context()
+        plan = aftercare_plan(event.areas, locale=scene.locale, skin_type=scene.skin_type)
+        ctx |= plan.as_context()
         ctx["session_date"] = _when(event.completed_at, scene)[0]
         ctx["practitioner_name"] = event.practitioner.name
+    elif kind is K.CONSULTATION_SUMMARY:
+        assert isinstance(event, SessionCompleted)
+        ctx |= _plan(event) | {
+            "session_date": _when(event.completed_at, scene)[0],
+            "practitioner_name": event.practitioner.name,
+            "treatment_name": event.treatment_name,
+        }
+    elif kind is K.UNCHECKED_ADMINISTRATION_ALERT:
+        assert isinstance(event, SessionCompleted)
+        ctx |= _unchecked_administration(event, scene)
     elif kind in (K.NEXT_SESSION_DUE, K.MAINTENANCE_REMINDER):
         assert isinstance(event, SessionCompleted)
         due = event.next_session_due if kind is K.NEXT_SESSION_DUE else event.maintenance_due

@@ -31,6 +31,7 @@ from shared.events.booking import (
     AppointmentBooked,
     AppointmentCancelled,
     AppointmentEvent,
+    AppointmentNoShow,
     AppointmentRescheduled,
     SessionCompleted,
 )
@@ -40,6 +41,7 @@ from shared.events.records import (
     PatientContact,
     PatientContactChanged,
     PatientRegistered,
+    PatientSafetyProfileChanged,
 )
 
 DUE_CHANNEL = "notifications_due"
@@ -51,6 +53,9 @@ APPOINTMENT_NOTICES = (
     K.APPOINTMENT_REMINDER,
     K.APPOINTMENT_RESCHEDULED,
 )
+"""What speaks of an appointment still to come: wrong once it is cancelled, missed or held, and
+(all but the new rescheduled notice) once it moves."""
+SENT_AT_ONCE = (K.AFTERCARE, K.CONSULTATION_SUMMARY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +183,22 @@ async def on_patient_contact(
     )
 
 
+async def on_safety_profile_changed(
+    rt: Runtime, tx: Transaction, event: PatientSafetyProfileChanged, d: Delivery
+) -> None:
+    """Keep the patient's skin type, the one fact of the profile messages depend on.
+
+    Allergies, conditions and medications are not kept: notifications has no use for them.
+    """
+    await repository.upsert_skin_type(
+        tx,
+        network_id=event.network_id,
+        patient_id=event.patient_id,
+        fitzpatrick_skin_type=event.fitzpatrick_skin_type,
+        profile_version=event.version,
+    )
+
+
 async def _remember_appointment(
     tx: Transaction, event: AppointmentEvent, d: Delivery, status: str
 ) -> None:
@@ -188,10 +209,26 @@ async def _remember_appointment(
         patient_id=event.patient_id,
         clinic=event.clinic.model_dump(mode="json"),
         practitioner=event.practitioner.model_dump(mode="json"),
+        treatment_type_id=event.treatment_type_id,
         treatment_name=event.treatment_name,
+        kind=event.kind,
         starts_at=event.starts_at,
         status=status,
         as_of=d.envelope.time,
+    )
+
+
+async def _withdraw_notices(
+    tx: Transaction, event: AppointmentEvent, *, reason: str, now: datetime
+) -> None:
+    """Withdraw the appointment's pending notices that speak of it as still to come."""
+    await repository.withdraw_pending(
+        tx,
+        network_id=event.network_id,
+        appointment_id=event.appointment_id,
+        kinds=APPOINTMENT_NOTICES,
+        reason=reason,
+        now=now,
     )
 
 
@@ -224,14 +261,8 @@ async def on_appointment_rescheduled(
     """Withdraw what still speaks of the old time, send the new time, remind anew."""
     await _remember_appointment(tx, event, d, "booked")
     s = _Scheduler(rt, tx, event, d)
-    await repository.withdraw_pending(
-        tx,
-        network_id=event.network_id,
-        appointment_id=event.appointment_id,
-        kinds=APPOINTMENT_NOTICES,
-        reason=f"appointment rescheduled (event {d.envelope.id})",
-        now=s.now,
-    )
+    reason = f"appointment rescheduled (event {d.envelope.id})"
+    await _withdraw_notices(tx, event, reason=reason, now=s.now)
     await s.to_patient(K.APPOINTMENT_RESCHEDULED, event, s.now)
     await _schedule_reminder(s, event)
     await s.done()
@@ -243,16 +274,17 @@ async def on_appointment_cancelled(
     """Withdraw pending confirmations and reminders; tell the patient."""
     await _remember_appointment(tx, event, d, "cancelled")
     s = _Scheduler(rt, tx, event, d)
-    await repository.withdraw_pending(
-        tx,
-        network_id=event.network_id,
-        appointment_id=event.appointment_id,
-        kinds=APPOINTMENT_NOTICES,
-        reason="appointment cancelled",
-        now=s.now,
-    )
+    await _withdraw_notices(tx, event, reason="appointment cancelled", now=s.now)
     await s.to_patient(K.APPOINTMENT_CANCELLED, event, s.now)
     await s.done()
+
+
+async def on_appointment_no_show(
+    rt: Runtime, tx: Transaction, event: AppointmentNoShow, d: Delivery
+) -> None:
+    """Withdraw the pending notices of an appointment the patient missed; nothing is sent."""
+    await _remember_appointment(tx, event, d, "no_show")
+    await _withdraw_notices(tx, event, reason="appointment missed (no-show)", now=rt.clock.now())
 
 
 # --- sessions ------------------------------------------------------------------------------------
@@ -261,18 +293,48 @@ async def on_appointment_cancelled(
 async def on_session_completed(
     rt: Runtime, tx: Transaction, event: SessionCompleted, d: Delivery
 ) -> None:
-    """Aftercare for the treated areas now; check-in, next-session and maintenance later."""
+    """Aftercare now and a check-in later if anything was injected, else a consultation summary;
+    the plan's reminders; an urgent staff alert for anything injected outside a passing check."""
     await _remember_appointment(tx, event, d, "completed")
     s = _Scheduler(rt, tx, event, d)
+    # A session held early leaves its reminder (and any notice of its time) pending: withdrawn.
+    await _withdraw_notices(tx, event, reason="session completed", now=s.now)
     patient = await repository.get_patient(tx, event.network_id, event.patient_id)
     tz = zone(patient["timezone"] if patient else event.clinic.timezone)
+    early = timedelta(hours=rt.settings.contraindicated_checkin_after_hours)
     for planned in plan_after_session(
-        event.completed_at, event.next_session_due, event.maintenance_due, tz
+        event.completed_at,
+        event.next_session_due,
+        event.maintenance_due,
+        tz,
+        injected=event.injected,
+        early_checkin=early if event.contraindicated_deviation else None,
     ):
-        # Aftercare goes at once, whatever the session's clock said when the event was written.
-        send_at = s.now if planned.kind is K.AFTERCARE else None
+        # What tells about the session goes at once, whatever its clock said when written.
+        send_at = s.now if planned.kind in SENT_AT_ONCE else None
         await s.to_patient(planned.kind, event, planned.due_at, send_at)
+    if event.deviations:
+        await _to_practitioner_and_clinic(s, K.UNCHECKED_ADMINISTRATION_ALERT, event)
     await s.done()
+
+
+async def _to_practitioner_and_clinic(
+    s: _Scheduler, kind: MessageKind, event: AppointmentEvent
+) -> None:
+    """One message of `kind` to the appointment's practitioner and one to its clinic, now."""
+    common = {
+        "due_at": s.now,
+        "patient_id": event.patient_id,
+        "appointment_id": event.appointment_id,
+        "clinic_id": event.clinic.clinic_id,
+    }
+    await s.add(
+        kind,
+        recipient_type="practitioner",
+        recipient_id=event.practitioner.practitioner_id,
+        **common,
+    )
+    await s.add(kind, recipient_type="clinic", recipient_id=event.clinic.clinic_id, **common)
 
 
 # --- safety --------------------------------------------------------------------------------------
@@ -345,9 +407,11 @@ def registry(rt: Runtime) -> Registry:
     routes: dict[type[Event], Any] = {
         PatientRegistered: on_patient_contact,
         PatientContactChanged: on_patient_contact,
+        PatientSafetyProfileChanged: on_safety_profile_changed,
         AppointmentBooked: on_appointment_booked,
         AppointmentRescheduled: on_appointment_rescheduled,
         AppointmentCancelled: on_appointment_cancelled,
+        AppointmentNoShow: on_appointment_no_show,
         SessionCompleted: on_session_completed,
         AdverseEventReported: on_adverse_event_reported,
         RecalledLotExposure: on_recalled_lot_exposure,

@@ -296,7 +296,8 @@ def validate_template(kind: MessageKind | str, part: Part | str, source: str) ->
 
 # --- sample values: template validation, previews and tests ------------------------------------
 
-_SAMPLE_PLAN = aftercare_plan(["face", "scalp", "abdomen"]).as_context()
+# A darker skin type, so that templates are validated with every side effect there is to name.
+_SAMPLE_PLAN = aftercare_plan(["face", "scalp", "abdomen"], skin_type=5).as_context()
 _SAMPLE: Mapping[str, Any] = {
     "network_name": "Lumina Clinics",
     "clinic_name": "Lumina Madrid Centro",
@@ -324,6 +325,22 @@ _SAMPLE: Mapping[str, Any] = {
     "product_name": "Hyaluronic acid 1%",
     "lot_number": "HA-2026-0142",
     "recall_reason": "sterility not assured for this lot",
+    "plan_treatment_name": "Hair loss, scalp",
+    "plan_sessions": 4,
+    "plan_interval_days": 14,
+    "plan_maintenance_interval_days": 90,
+    "completed_by": "Dr Marta Ruiz",
+    "highest_severity": "contraindicated",
+    "deviations": [
+        {
+            "ingredient": "Chamomile extract",
+            "lot_numbers": ["CH-2026-0007"],
+            "findings": [
+                {"code": "allergy.compositae", "reason": "allergy", "severity": "contraindicated"}
+            ],
+        }
+    ],
+    "deviation_reason": "Patient insisted after the risks were explained.",
     **_SAMPLE_PLAN,
 }
 

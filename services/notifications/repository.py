@@ -104,7 +104,9 @@ async def remember_appointment(
     patient_id: UUID,
     clinic: dict[str, Any],
     practitioner: dict[str, Any],
+    treatment_type_id: UUID,
     treatment_name: str,
+    kind: str,
     starts_at: datetime,
     status: str,
     as_of: datetime,
@@ -130,14 +132,16 @@ async def remember_appointment(
                WHERE practitioners.as_of <= EXCLUDED.as_of
            )
            INSERT INTO appointments (network_id, appointment_id, patient_id, clinic_id,
-               practitioner_id, treatment_name, starts_at, status, as_of)
+               practitioner_id, treatment_name, starts_at, status, as_of, treatment_type_id,
+               kind)
            VALUES ($1, $2, $3, ($4::jsonb->>'clinic_id')::uuid,
-                   ($5::jsonb->>'practitioner_id')::uuid, $6, $7, $8, $9)
+                   ($5::jsonb->>'practitioner_id')::uuid, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (network_id, appointment_id) DO UPDATE SET
                patient_id = EXCLUDED.patient_id, clinic_id = EXCLUDED.clinic_id,
                practitioner_id = EXCLUDED.practitioner_id,
                treatment_name = EXCLUDED.treatment_name, starts_at = EXCLUDED.starts_at,
-               status = EXCLUDED.status, as_of = EXCLUDED.as_of
+               status = EXCLUDED.status, as_of = EXCLUDED.as_of,
+               treatment_type_id = EXCLUDED.treatment_type_id, kind = EXCLUDED.kind
            WHERE appointments.as_of <= EXCLUDED.as_of""",
         network_id,
         appointment_id,
@@ -148,6 +152,70 @@ async def remember_appointment(
         starts_at,
         status,
         as_of,
+        treatment_type_id,
+        kind,
+    )
+
+
+async def upsert_skin_type(
+    tx: Transaction,
+    *,
+    network_id: UUID,
+    patient_id: UUID,
+    fitzpatrick_skin_type: int | None,
+    profile_version: int,
+) -> bool:
+    """Keep a patient's skin type unless a newer profile version is kept; True if written."""
+    written = await tx.fetchval(
+        """INSERT INTO patient_skin_types (network_id, patient_id, fitzpatrick_skin_type,
+               profile_version)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (network_id, patient_id) DO UPDATE SET
+               fitzpatrick_skin_type = EXCLUDED.fitzpatrick_skin_type,
+               profile_version = EXCLUDED.profile_version
+           WHERE patient_skin_types.profile_version < EXCLUDED.profile_version
+           RETURNING true""",
+        network_id,
+        patient_id,
+        fitzpatrick_skin_type,
+        profile_version,
+    )
+    return bool(written)
+
+
+async def get_skin_type(conn: Conn, network_id: UUID, patient_id: UUID) -> int | None:
+    """The patient's Fitzpatrick skin type (1-6), or None when not known."""
+    value = await conn.fetchval(
+        """SELECT fitzpatrick_skin_type FROM patient_skin_types
+           WHERE network_id = $1 AND patient_id = $2""",
+        network_id,
+        patient_id,
+    )
+    return int(value) if value is not None else None
+
+
+async def next_session_booked(
+    conn: Conn,
+    network_id: UUID,
+    patient_id: UUID,
+    treatment_type_id: UUID,
+    after: datetime,
+    excluding: UUID,
+) -> asyncpg.Record | None:
+    """The patient's first appointment for the treatment starting after `after` that is booked
+    or already held (not cancelled or missed), other than `excluding`; None if there is none."""
+    return await conn.fetchrow(
+        """SELECT appointment_id, starts_at, status FROM appointments
+           WHERE network_id = $1 AND patient_id = $2 AND treatment_type_id = $3
+             AND starts_at > $4 AND appointment_id <> $5
+             AND status IN ('booked', 'completed')
+           ORDER BY starts_at
+           LIMIT 1""",
+        network_id,
+        patient_id,
+        treatment_type_id,
+        after,
+        excluding,
     )
 
 
@@ -204,10 +272,17 @@ async def get_appointments(conn: Conn, keys: Keys) -> dict[tuple[UUID, UUID], An
     return await _by_keys(conn, "appointments", "appointment_id", keys)
 
 
+async def get_skin_types(conn: Conn, keys: Keys) -> dict[tuple[UUID, UUID], int | None]:
+    """The known skin types of (network_id, patient_id) `keys`, in one query."""
+    rows = await _by_keys(conn, "patient_skin_types", "patient_id", keys)
+    return {k: r["fitzpatrick_skin_type"] for k, r in rows.items()}
+
+
 REPLICA_BATCH = {
     get_patient: get_patients,
     get_clinic: get_clinics,
     get_appointment: get_appointments,
+    get_skin_type: get_skin_types,
 }
 """The one-query form of each single-row replica lookup."""
 

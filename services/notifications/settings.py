@@ -24,6 +24,15 @@ class Settings(ServiceSettings):
     sms_timeout_seconds: float = 10.0
 
     reminder_lead_hours: float = Field(24.0, description="How long before an appointment")
+    contraindicated_checkin_after_hours: float = Field(
+        4.0,
+        gt=0,
+        description=(
+            "After a session in which something contraindicated was injected (an acknowledged "
+            "deviation), the side-effect check-in goes this many hours later instead of about a "
+            "day; quiet hours still hold it"
+        ),
+    )
     default_network_name: str = "MesoCare"
 
     worker_enabled: bool = True

@@ -41,15 +41,31 @@ from services.notifications.domain import (
     kind_spec,
     release_time,
 )
-from services.notifications.handlers import DUE_CHANNEL, Runtime, quiet_hours, zone
+from services.notifications.handlers import (
+    APPOINTMENT_NOTICES,
+    DUE_CHANNEL,
+    Runtime,
+    quiet_hours,
+    zone,
+)
 from services.notifications.rendering import Renderer, RenderFailed, default_renderer
 from shared import telemetry
 from shared.events.base import EVENT_TYPES, Event
-from shared.events.booking import AppointmentEvent
+from shared.events.booking import AppointmentEvent, SessionCompleted
 
 log = logging.getLogger("mesocare.notifications.worker")
 
 RECHECK_UNKNOWN_RECIPIENT = timedelta(seconds=30)
+
+APPOINTMENT_OVER = {
+    "cancelled": "appointment cancelled",
+    "no_show": "appointment missed (no-show)",
+    "completed": "session completed",
+}
+"""Appointment statuses after which its notices no longer apply, with the reason recorded."""
+BOOKING_REMINDERS = (MessageKind.NEXT_SESSION_DUE, MessageKind.MAINTENANCE_REMINDER)
+SKIN_TYPE_KINDS = (MessageKind.AFTERCARE, MessageKind.SIDE_EFFECT_CHECKIN)
+"""Kinds whose wording depends on the patient's skin type (the side effects they name)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,13 +255,16 @@ class Dispatcher:
             return Close("failed", f"internal_error: {type(exc).__name__}: {exc}")
 
     async def _prefetch(self, conn: asyncpg.Connection, rows: list[Any]) -> None:
-        """Load the patients, clinics and appointments of the claimed rows in three queries."""
-        for lookup, column in (
-            (repository.get_patient, "patient_id"),
-            (repository.get_clinic, "clinic_id"),
-            (repository.get_appointment, "appointment_id"),
+        """Load the patients, clinics and appointments of the claimed rows in three queries, and
+        the skin types of the patients about to get aftercare or a check-in in a fourth."""
+        skin = [r for r in rows if r["kind"] in SKIN_TYPE_KINDS]
+        for lookup, column, of in (
+            (repository.get_patient, "patient_id", rows),
+            (repository.get_clinic, "clinic_id", rows),
+            (repository.get_appointment, "appointment_id", rows),
+            (repository.get_skin_type, "patient_id", skin),
         ):
-            keys = {(r["network_id"], r[column]) for r in rows if r[column] is not None}
+            keys = {(r["network_id"], r[column]) for r in of if r[column] is not None}
             if not keys:
                 continue
             found = await repository.REPLICA_BATCH[lookup](conn, list(keys))
@@ -426,24 +445,51 @@ class Dispatcher:
     async def _withdrawn(
         self, conn: asyncpg.Connection, row: Any, kind: MessageKind, event: Event
     ) -> str | None:
-        """Why an appointment notice no longer applies (cancelled or moved since), if it doesn't."""
-        if kind not in (
-            MessageKind.APPOINTMENT_CONFIRMATION,
-            MessageKind.APPOINTMENT_REMINDER,
-            MessageKind.APPOINTMENT_RESCHEDULED,
-        ):
-            return None
+        """Why a message no longer applies, if it doesn't: its appointment is over or has
+        moved, or the next session it asks the patient to book is booked."""
+        if kind in APPOINTMENT_NOTICES:
+            return await self._notice_withdrawn(conn, row, kind, event)
+        if kind in BOOKING_REMINDERS:
+            return await self._next_session_booked(conn, row, event)
+        return None
+
+    async def _notice_withdrawn(
+        self, conn: asyncpg.Connection, row: Any, kind: MessageKind, event: Event
+    ) -> str | None:
         assert isinstance(event, AppointmentEvent)
         appt = await self._get(
             conn, repository.get_appointment, row["network_id"], event.appointment_id
         )
         if appt is None:
             return None
-        if appt["status"] == "cancelled":
-            return "appointment cancelled"
+        if appt["status"] in APPOINTMENT_OVER:
+            return APPOINTMENT_OVER[appt["status"]]
         if kind is MessageKind.APPOINTMENT_REMINDER and appt["starts_at"] != event.starts_at:
             return "appointment moved; a new reminder was scheduled"
         return None
+
+    async def _next_session_booked(
+        self, conn: asyncpg.Connection, row: Any, event: Event
+    ) -> str | None:
+        """Decided when the reminder is due, not when the booking is made: a booking cancelled
+        in between lets the reminder go out after all."""
+        assert isinstance(event, SessionCompleted)
+        plan = event.treatment_plan
+        booked = await self._get(
+            conn,
+            repository.next_session_booked,
+            row["network_id"],
+            event.patient_id,
+            plan.treatment_type_id if plan else event.treatment_type_id,
+            event.starts_at,
+            event.appointment_id,
+        )
+        if booked is None:
+            return None
+        return (
+            f"next_session_booked: appointment {booked['appointment_id']} on "
+            f"{booked['starts_at'].date().isoformat()} is {booked['status']}"
+        )
 
     async def _contact(
         self, conn: asyncpg.Connection, row: Any, kind: MessageKind
@@ -515,6 +561,9 @@ class Dispatcher:
         if row["appointment_id"] is not None:
             a = await self._get(conn, repository.get_appointment, network, row["appointment_id"])
             appointment_at = a["starts_at"] if a else None
+        skin_type = None
+        if row["kind"] in SKIN_TYPE_KINDS and row["patient_id"] is not None:
+            skin_type = await self._get(conn, repository.get_skin_type, network, row["patient_id"])
         return composing.Scene(
             recipient_name=contact.name,
             locale=contact.locale,
@@ -526,4 +575,5 @@ class Dispatcher:
             signature=brand["signature"] if brand else None,
             patient_name=patient_name,
             appointment_starts_at=appointment_at,
+            skin_type=skin_type,
         )

@@ -37,7 +37,7 @@ class Permission(StrEnum):
 
 
 _ALL = frozenset({"network_admin", "clinic_manager", "practitioner", "receptionist", "integration"})
-_CLINICAL_READERS = frozenset({"network_admin", "clinic_manager", "practitioner"})
+_CLINICAL_READERS = vocabulary.CLINICAL_ROLES
 
 ROLES_FOR: Mapping[Permission, frozenset[str]] = {
     # Contact data and consents: the front desk and the chain's systems keep them current.

@@ -52,6 +52,9 @@ async def on_session_completed(
             "completed_by": event.completed_by,
             "next_session_due": event.next_session_due,
             "maintenance_due": event.maintenance_due,
+            "cross_check_verdict": event.cross_check_verdict,
+            "deviations": [d.model_dump(mode="json") for d in event.deviations],
+            "deviation_reason": event.deviation_reason,
         },
     )
     if not appended:

@@ -313,6 +313,19 @@ class AdministeredIngredientRead(BaseModel):
     unit: str
 
 
+class DeviationFindingRead(BaseModel):
+    code: str
+    ingredient: str | None = None
+    reason: str
+    severity: str
+
+
+class TreatmentDeviationRead(BaseModel):
+    ingredient_code: str | None = None
+    lot_numbers: list[str] = Field(default_factory=list)
+    findings: list[DeviationFindingRead]
+
+
 class TreatmentRead(BaseModel):
     id: UUID
     appointment_id: UUID
@@ -341,6 +354,14 @@ class TreatmentRead(BaseModel):
     completed_by: str
     next_session_due: date | None
     maintenance_due: date | None
+    cross_check_verdict: str | None = Field(
+        None, description="formulary's verdict on what was given; None when nothing was injected"
+    )
+    deviations: list[TreatmentDeviationRead] = Field(
+        default_factory=list,
+        description="What was injected outside a passing cross-check, acknowledged at completion",
+    )
+    deviation_reason: str | None = None
 
 
 class TreatmentPage(BaseModel):

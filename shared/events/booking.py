@@ -74,23 +74,44 @@ class AppointmentNoShow(AppointmentEvent):
 
 
 class AcknowledgedFinding(BaseModel):
+    """One finding of formulary's cross-check, as an acknowledgement or a deviation names it."""
+
     model_config = ConfigDict(frozen=True)
     code: str
     ingredient: str | None = None
     reason: str
-    severity: str
+    severity: str = Field(description="caution or contraindicated")
 
 
-class SessionStarted(AppointmentEvent):
-    type: ClassVar[str] = "mesocare.booking.SessionStarted.v1"
+class SessionChecked(AppointmentEvent):
+    """What a passing cross-check covered: the plan the practitioner may now inject."""
+
     started_at: datetime
     started_by: str
     cross_check_verdict: Literal["ok", "caution"]
     profile_version: int
     blend_id: UUID | None = None
     blend_version: int | None = None
+    ingredient_codes: list[str] = Field(
+        default_factory=list, description="The ingredients named, when no blend was"
+    )
+    lot_numbers: list[str] = Field(default_factory=list)
     acknowledged_findings: list[AcknowledgedFinding] = Field(default_factory=list)
     acknowledgement_reason: str | None = None
+
+
+class SessionStarted(SessionChecked):
+    """The session began after a passing cross-check (or, injecting nothing, without one)."""
+
+    type: ClassVar[str] = "mesocare.booking.SessionStarted.v1"
+
+
+class SessionRechecked(SessionChecked):
+    """The practitioner changed the plan during the session and it passed a new cross-check."""
+
+    type: ClassVar[str] = "mesocare.booking.SessionRechecked.v1"
+    checked_at: datetime
+    checked_by: str
 
 
 class AdministeredIngredient(BaseModel):
@@ -111,8 +132,41 @@ class Preparation(BaseModel):
     numbing_product: str | None = None
 
 
+class Deviation(BaseModel):
+    """Something administered that no passing cross-check covered, with what formulary found.
+
+    `ingredient_code` is None for a finding about the whole session (a condition, say).
+    """
+
+    model_config = ConfigDict(frozen=True)
+    ingredient_code: str | None = None
+    lot_numbers: list[str] = Field(default_factory=list)
+    findings: list[AcknowledgedFinding]
+
+
+class PlanFacts(BaseModel):
+    """The patient's treatment plan as agreed: the course and what follows it."""
+
+    model_config = ConfigDict(frozen=True)
+    treatment_plan_id: UUID
+    treatment_type_id: UUID
+    treatment_name: str
+    indication: str
+    sessions_planned: int
+    interval_days: int
+    maintenance_interval_days: int | None = None
+
+
+CompletionVerdict = Literal["ok", "caution", "contraindicated", "unknown_patient"]
+
+
 class SessionCompleted(AppointmentEvent):
-    """A treatment was administered; triggers history, the lot ledger, aftercare and follow-ups."""
+    """A session was held: triggers history, the lot ledger, aftercare (when something was
+    injected) or a consultation summary (when nothing was), and the follow-ups.
+
+    `deviations` lists what was injected outside a passing cross-check; each was acknowledged by
+    the practitioner with `deviation_reason`. A contraindicated deviation is a safety incident.
+    """
 
     type: ClassVar[str] = "mesocare.booking.SessionCompleted.v1"
     completed_at: datetime
@@ -128,5 +182,27 @@ class SessionCompleted(AppointmentEvent):
     immediate_reactions: list[str] = Field(default_factory=list)
     notes: str | None = None
     treatment_plan_id: UUID | None = None
+    treatment_plan: PlanFacts | None = Field(
+        None,
+        description="The appointment's plan; for a consultation, the plan agreed for its "
+        "indication, if any",
+    )
     next_session_due: date | None = None
     maintenance_due: date | None = None
+    cross_check_verdict: CompletionVerdict | None = Field(
+        None,
+        description="formulary's verdict on what was administered, asked at completion; "
+        "None when nothing was injected",
+    )
+    profile_version: int | None = None
+    deviations: list[Deviation] = Field(default_factory=list)
+    deviation_reason: str | None = None
+
+    @property
+    def injected(self) -> bool:
+        """Whether anything was injected (a consultation or follow-up may inject nothing)."""
+        return bool(self.ingredients)
+
+    @property
+    def contraindicated_deviation(self) -> bool:
+        return any(f.severity == "contraindicated" for d in self.deviations for f in d.findings)

@@ -3,21 +3,25 @@ recalled by the network admin, and a booking confirmation in the delivery log.""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Locator, Page, expect
 
+from services.formulary import recalls
+from shared.events.booking import ClinicRef
 from tests.browser.conftest import PASSWORD, Console, screenshot
 from tests.browser.test_console_visits import (
     CLAIRE,
     new_patient,
     treatment_for,
 )
+from tests.integration.formulary.helpers import session_completed
 from tests.support import bearer, eventually
 
 # Each page reads several services; on a busy machine a test can take minutes.
@@ -220,6 +224,89 @@ async def test_a_recalled_lot_lists_the_patient_who_received_it(
     await screenshot(page, "lot-recalled-exposed")
     await exposed.get_by_role("link", name=name).click()
     await expect(page).to_have_url(re.compile(f"/console/patients/{patient['id']}$"))
+
+
+EXPOSURE = "mesocare.formulary.RecalledLotExposure.v1"
+
+
+async def many_patients(console: Console, count: int) -> list[dict[str, Any]]:
+    """`count` new patients registered in records, a few at a time."""
+    headers = bearer(console.records.settings.platform, console.network, "receptionist")
+    tag = uuid4().hex[:6]
+
+    async def register(n: int) -> dict[str, Any]:
+        created = await console.records.client.post(
+            "/v1/patients",
+            # No address: the recall notices are skipped at once, not mailed 205 times.
+            json={"given_name": f"Exposed{n:03d}", "family_name": f"Lotreceiver-{tag}"},
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        return created.json()
+
+    patients: list[dict[str, Any]] = []
+    for first in range(0, count, 20):
+        batch = range(first, min(first + 20, count))
+        patients += await asyncio.gather(*(register(n) for n in batch))
+    return patients
+
+
+async def in_the_ledger(console: Console, lot: dict[str, Any], patients: list[dict]) -> None:
+    """Each patient's completed session with `lot` recorded in formulary's lot ledger, through
+    the handler its SessionCompleted consumer runs (hundreds of sessions in seconds)."""
+    clinic = ClinicRef(
+        clinic_id=UUID(console.clinic["id"]),
+        name=console.clinic["name"],
+        timezone=console.clinic["timezone"],
+    )
+    async with console.formulary.pool.acquire() as conn, conn.transaction():
+        for patient in patients:
+            event = session_completed(
+                console.network, UUID(patient["id"]), [(lot["lot_number"], lot["ingredient_code"])]
+            ).model_copy(update={"clinic": clinic})
+            assert await recalls.record_session(conn, event, uuid4()) == 1
+
+
+async def exposed_names(page: Page) -> list[str]:
+    """The patients listed on this page of the lot's sessions, each said to be notified."""
+    rows = page.get_by_test_id("exposures").locator("tbody tr")
+    await expect(rows.first).to_be_visible()
+    await expect(rows.filter(has_not_text="issued")).to_have_count(0)
+    return await rows.locator("td:first-child").all_inner_texts()
+
+
+@pytest.mark.timeout(900)
+async def test_a_recall_of_a_lot_given_to_more_than_200_patients_shows_every_one(
+    page: Page, console: Console
+) -> None:
+    lot = await received_lot(console, "glutathione")
+    patients = await many_patients(console, 205)
+    await in_the_ledger(console, lot, patients)
+    await sign_in_as(page, console, "network_admin")
+    await page.goto(f"/console/formulary/lots/{lot['id']}")
+    await page.get_by_label("Reason for the recall").fill("Supplier notice: particles in vials")
+    await page.get_by_label(f"I confirm that lot {lot['lot_number']} is to be recalled").check()
+    await follow(page, page.get_by_role("button", name="Recall this lot"))
+    await expect(page.get_by_test_id("lot-status")).to_have_text("recalled")
+    await expect(page.get_by_test_id("recall")).to_contain_text("Patients exposed205")
+
+    # Page after page of sessions, each patient's recall notice issued, to the last one.
+    seen = await exposed_names(page)
+    await screenshot(page, "lot-recalled-many-exposed")
+    while await page.get_by_test_id("later-exposures").count():
+        await follow(page, page.get_by_test_id("later-exposures"))
+        seen += await exposed_names(page)
+    assert sorted(seen) == sorted(f"{p['family_name']}, {p['given_name']}" for p in patients)
+    await expect(page.get_by_role("link", name="First sessions")).to_be_visible()
+
+    # Formulary tells every one of them: one RecalledLotExposure per exposed patient.
+    told = await console.formulary.pool.fetch(
+        "SELECT payload->>'patient_id' AS patient FROM outbox WHERE type = $1 "
+        "AND payload->>'lot_id' = $2",
+        EXPOSURE,
+        lot["id"],
+    )
+    assert sorted(r["patient"] for r in told) == sorted(p["id"] for p in patients)
 
 
 async def test_a_receptionist_cannot_recall_a_lot(page: Page, console: Console) -> None:

@@ -118,7 +118,7 @@ async def test_each_appointment_is_in_its_practitioners_column_at_its_local_time
     await expect(at(claire, "13:00")).to_contain_text("Not working")
     await screenshot(page, "clinic-day-calendar")
 
-    await ten.get_by_role("link", name=re.compile(r"^10:00 to \d\d:\d\d$")).click()
+    await ten.get_by_role("link", name=re.compile(r"^10:00 to \d\d:\d\d CES?T$")).click()
     await expect(page).to_have_url(re.compile(f"/console/appointments/{with_claire['id']}$"))
     await expect(page.get_by_test_id("appointment-facts")).to_contain_text(CLAIRE)
 

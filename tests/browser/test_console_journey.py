@@ -1,7 +1,8 @@
 """The main journey through the console, end to end against the real services: a receptionist
 registers a patient who declares an allergy and books a consultation, which the practitioner
 holds on the session page, and then a treatment; the practitioner's first blend contains the
-allergen and is blocked with the reason; another blend starts; the session is completed with
+allergen and is blocked with the reason; another blend, made for another indication, starts
+once the practitioner acknowledges that caution with a reason; the session is completed with
 lots; the aftercare email appears in the patient's messages (sent through the real SMTP sink),
 and the chart shows the session with its lots and an adverse event reported after it."""
 
@@ -21,9 +22,11 @@ from tests.browser.test_console_visits import (
     PARIS,
     _demo_blends,
     _formulary_knows_the_allergy,
+    acknowledge_the_mismatch,
     claires_slots,
     headers,
     next_weekday,
+    use_lots_in_stock,
 )
 from tests.support import eventually
 
@@ -120,14 +123,19 @@ async def test_register_book_block_start_complete_and_the_aftercare_goes_out(
     await expect(page.get_by_test_id("appointment-status")).to_have_text("checked in")
     await screenshot(page, "journey-blocked")
 
-    # 5. Another blend passes; the session is completed with lots from the clinic's stock.
+    # 5. Another blend has no allergen, but is made for pigmentation: a caution the
+    # practitioner weighs and acknowledges with a reason; the session then starts and is
+    # completed with lots from the clinic's stock.
     await page.get_by_label("Blend").select_option(blends["Even tone"]["id"])
     await page.get_by_role("button", name="Run the safety check and start").click()
+    await expect(verdict.get_by_role("heading")).to_have_text("Safety check: caution")
+    await expect(
+        verdict.get_by_role("row").filter(has_text="Blend made for another indication")
+    ).to_contain_text("Caution")
+    await acknowledge_the_mismatch(page)
     await expect(page.get_by_test_id("appointment-status")).to_have_text("in progress")
     await page.get_by_label("The area was cleaned and disinfected").check()
-    lots = page.locator("select[id^='f-lot_']")
-    for n in range(await lots.count()):
-        await lots.nth(n).select_option(index=1)
+    await use_lots_in_stock(page)
     await page.get_by_label("Technique").fill("nappage")
     await page.get_by_label("Depth (mm)").fill("1.5")
     await page.get_by_label("Number of injections").fill("40")

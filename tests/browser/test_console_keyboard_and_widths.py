@@ -15,11 +15,13 @@ from tests.browser.test_console_visits import (
     CLAIRE,
     _demo_blends,
     _formulary_knows_the_allergy,
+    acknowledge_the_mismatch,
     demo_ids,
     new_patient,
     next_weekday,
     sign_in,
     treatment_for,
+    use_lots_in_stock,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -135,18 +137,25 @@ async def test_the_session_page_fits_a_tablet_at_each_step(page: Page, console: 
     assert await page.evaluate(NO_SIDEWAYS_SCROLLING), "blocked start"
     await screenshot(page, "session-blocked-tablet")
 
-    # The completion form, one lot and amount per ingredient.
+    # The caution of a blend made for another indication, with its acknowledgement.
     await page.get_by_label("Blend").select_option(blends["Even tone"]["id"])
     await page.get_by_role("button", name="Run the safety check and start").click()
+    await expect(page.get_by_test_id("cross-check")).to_contain_text(
+        "Blend made for another indication"
+    )
+    assert await page.evaluate(NO_SIDEWAYS_SCROLLING), "caution"
+    await acknowledge_the_mismatch(page)
+
+    # The completion form, one lot, amount and unit per ingredient, with the form to change
+    # the plan above it.
     await expect(page.get_by_test_id("appointment-status")).to_have_text("in progress")
+    await expect(page.get_by_test_id("change-plan")).to_be_visible()
     await expect(page.get_by_role("button", name="Complete the session")).to_be_visible()
     assert await page.evaluate(NO_SIDEWAYS_SCROLLING), "completion form"
     await screenshot(page, "session-complete-form-tablet")
 
     await page.get_by_label("The area was cleaned and disinfected").check()
-    lots = page.locator("select[id^='f-lot_']")
-    for n in range(await lots.count()):
-        await lots.nth(n).select_option(index=1)
+    await use_lots_in_stock(page)
     await page.get_by_role("button", name="Complete the session").click()
     await expect(page.get_by_test_id("appointment-status")).to_have_text("completed")
     await expect(page.get_by_test_id("administered")).to_contain_text(re.compile(r"\w+-\w+"))

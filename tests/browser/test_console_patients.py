@@ -9,7 +9,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from tests.browser.conftest import PASSWORD, Console, screenshot
 from tests.support import bearer
@@ -54,6 +54,40 @@ async def registered_patient(console: Console, **fields: Any) -> dict[str, Any]:
 async def fill_names(page: Page, given: str, family: str) -> None:
     await page.get_by_label("Given name").fill(given)
     await page.get_by_label("Family name").fill(family)
+
+
+async def clinic_named(console: Console, timezone: str) -> dict[str, Any]:
+    clinics = await console.booking.client.get(
+        "/v1/clinics",
+        headers=bearer(console.booking.settings.platform, console.network, "network_admin"),
+    )
+    return next(c for c in clinics.json()["items"] if c["timezone"] == timezone)
+
+
+async def adverse_event(
+    console: Console, patient: dict[str, Any], clinic: dict[str, Any], onset: str, where: str
+) -> None:
+    """An adverse event reported at `clinic` with its onset at `onset` (UTC)."""
+    reported = await console.records.client.post(
+        f"/v1/patients/{patient['id']}/adverse-events",
+        json={
+            "kind": "bruising",
+            "severity": "mild",
+            "onset_at": onset,
+            "description": f"Bruise {where}",
+            "clinic_id": clinic["id"],
+        },
+        headers=bearer(console.records.settings.platform, console.network, "practitioner"),
+    )
+    assert reported.status_code == 201, reported.text
+
+
+async def expect_zoned(trail: Locator, zone: str) -> None:
+    """Every time of the audit trail is a date and time in `zone` (a pattern), named."""
+    times = trail.locator("tbody tr td:first-child")
+    await expect(times.first).to_be_visible()
+    for cell in await times.all():
+        await expect(cell).to_have_text(re.compile(rf"^\d\d \w{{3}} \d{{4}}, \d\d:\d\d {zone}$"))
 
 
 class TestRegistering:
@@ -228,6 +262,55 @@ class TestRegistering:
         await page.get_by_role("button", name="Search").click()
         await expect(page.get_by_test_id("patient-results").locator("tbody tr")).to_have_count(1)
 
+    async def test_a_staff_member_of_every_clinic_chooses_where_the_patient_registers(
+        self, page: Page, console: Console
+    ) -> None:
+        family = f"Bonnet{uuid4().hex[:6]}"
+        # The network admin works for every clinic (Paris and New York): no clinic is assumed.
+        await sign_in_as(page, console, "network_admin")
+        await page.goto("/console/patients/new")
+        clinic = page.get_by_label("Clinic where the patient registers")
+        await expect(clinic).to_have_value("")
+        for name in ("MesoCare Demo Paris", "MesoCare Demo New York"):
+            await expect(clinic.locator("option", has_text=name)).to_have_count(1)
+        await fill_names(page, "Léa", family)
+        await page.get_by_label("Email").fill(f"{family.lower()}@example.test")
+
+        await page.get_by_role("button", name="Register patient").click()
+        await expect(page.locator("#f-clinic_id-error")).to_have_text(
+            "Choose the clinic where the patient registers."
+        )
+        await expect(clinic).to_have_attribute("aria-invalid", "true")
+        await screenshot(page, "patient-register-choose-clinic")
+        await expect(page.get_by_label("Family name")).to_have_value(family)
+
+        # Chosen, the clinic is the one visited, and its zone is the patient's.
+        await clinic.select_option(label=console.clinic["name"])
+        await page.get_by_role("button", name="Register patient").click()
+        await expect(page.get_by_role("status")).to_have_text("The patient is registered.")
+        contact = page.get_by_test_id("patient-contact")
+        await expect(contact).to_contain_text(f"Clinics visited{console.clinic['name']}")
+        await expect(contact).to_contain_text("TimezoneEurope/Paris")
+
+    async def test_a_receptionist_registers_at_their_own_clinic(
+        self, page: Page, console: Console
+    ) -> None:
+        family = f"Caron{uuid4().hex[:6]}"
+        await sign_in_as(page, console, "receptionist")
+        await page.goto("/console/patients/new")
+        await expect(page.get_by_test_id("registering-clinic")).to_have_text(
+            f"Registering at {console.clinic['name']}"
+        )
+        await expect(page.get_by_label("Clinic where the patient registers")).to_have_count(0)
+        await fill_names(page, "Hugo", family)
+        await page.get_by_label("Email").fill(f"{family.lower()}@example.test")
+        await page.get_by_role("button", name="Register patient").click()
+
+        await expect(page.get_by_role("status")).to_have_text("The patient is registered.")
+        await expect(page.get_by_test_id("patient-contact")).to_contain_text(
+            f"Clinics visited{console.clinic['name']}"
+        )
+
 
 class TestTheChart:
     async def test_the_audit_trail_is_for_managers_not_for_the_front_desk(
@@ -259,6 +342,40 @@ class TestTheChart:
             "No allergies recorded."
         )
         await screenshot(page, "patient-chart-manager")
+
+    async def test_every_time_on_the_chart_names_its_zone_a_clinics_own_where_known(
+        self, page: Page, console: Console
+    ) -> None:
+        patient = await registered_patient(
+            console, consents=[{"kind": "treatment", "granted": True, "wording_version": "t-1"}]
+        )
+        new_york = await clinic_named(console, "America/New_York")
+        # One instant of winter, 15:30 UTC, at each clinic.
+        await adverse_event(console, patient, console.clinic, "2025-01-15T15:30:00Z", "in Paris")
+        await adverse_event(console, patient, new_york, "2025-01-16T15:30:00Z", "in New York")
+
+        # The network admin works for both clinics: a time of no clinic is in UTC, and says so.
+        await sign_in_as(page, console, "network_admin")
+        await page.goto(f"/console/patients/{patient['id']}")
+        events = page.get_by_test_id("adverse-events")
+        paris_row = events.get_by_role("row").filter(has_text="in Paris")
+        await expect(paris_row).to_contain_text("15 Jan 2025, 16:30 CET")
+        new_york_row = events.get_by_role("row").filter(has_text="in New York")
+        await expect(new_york_row).to_contain_text("16 Jan 2025, 10:30 EST")
+        await expect(page.get_by_test_id("patient-consents")).to_contain_text(
+            re.compile(r"Treatment: given \(\d\d \w{3} \d{4}, \d\d:\d\d UTC\)")
+        )
+        await expect_zoned(page.get_by_test_id("audit-trail"), "UTC")
+        await screenshot(page, "patient-chart-zones")
+
+        # A Paris clinic manager reads the same trail on Paris's clock, named.
+        await sign_out(page)
+        await sign_in_as(page, console, "clinic_manager")
+        await page.goto(f"/console/patients/{patient['id']}")
+        await expect_zoned(page.get_by_test_id("audit-trail"), "CES?T")
+        await expect(
+            page.get_by_test_id("adverse-events").get_by_role("row").filter(has_text="in New York")
+        ).to_contain_text("16 Jan 2025, 10:30 EST")
 
     async def test_an_unknown_patient_is_a_readable_not_found_page(
         self, page: Page, console: Console

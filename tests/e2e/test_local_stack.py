@@ -1,26 +1,32 @@
 """The local stack as `make run` starts it: five service processes on real parts.
 
-Starts the services as separate processes (not in-process apps), waits for every /readyz, sends a
-completed session through booking and finds it in notifications, then stops everything and
-checks that no process is left behind.
+Starts the services as separate processes (not in-process apps), waits for every /readyz, carries
+a real treatment through booking (cross-checked by formulary) and finds its aftercare in
+notifications, then stops everything and checks that no process is left behind.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
-import asyncpg
 import httpx
 import psutil
 import pytest
 
 from devstack.stack import SERVICES, LocalStack
-from shared.demo import DEMO_PASSWORD
-from shared.settings import PlatformSettings, database_on_server
+from shared.demo import DEMO_NETWORK_ID, DEMO_PASSWORD
+from shared.settings import PlatformSettings
 from tests.e2e.stacks import local_stack
+from tests.integration.formulary.helpers import demo_lot
 from tests.support import Parts, bearer, eventually
+
+PLATFORM = PlatformSettings(env="test")
+SESSION_COMPLETED = "mesocare.booking.SessionCompleted.v1"
 
 # The first test also waits for the five services to start and the demo network to load.
 pytestmark = pytest.mark.timeout(600)
@@ -41,42 +47,171 @@ def test_every_service_is_ready_with_its_openapi(stack: LocalStack) -> None:
             assert spec["info"]["title"].lower() == f"mesocare {name}"
 
 
-async def test_a_completed_session_crosses_process_boundaries(
-    stack: LocalStack, parts: Parts
-) -> None:
-    platform = PlatformSettings(env="test")
-    network = uuid4()
-    trace_id = uuid4().hex
-    async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.post(
-            f"{stack.url('booking')}/v1/skeleton/completed-sessions",
-            json={
-                "patient_id": str(uuid4()),
-                "clinic_id": str(uuid4()),
-                "practitioner_id": str(uuid4()),
-                "areas": ["abdomen"],
-            },
-            headers={
-                **bearer(platform, network, "practitioner"),
-                "traceparent": f"00-{trace_id}-{uuid4().hex[:16]}-01",
+@dataclass
+class Desk:
+    """The demo network's Paris clinic, driven over the running services' HTTP APIs."""
+
+    client: httpx.AsyncClient
+    stack: LocalStack
+
+    async def call(
+        self, method: str, service: str, path: str, role: str, **kw: Any
+    ) -> httpx.Response:
+        headers = {**bearer(PLATFORM, DEMO_NETWORK_ID, role), **kw.pop("headers", {})}
+        return await self.client.request(
+            method, f"{self.stack.url(service)}/v1{path}", headers=headers, **kw
+        )
+
+    async def ok(
+        self, method: str, service: str, path: str, role: str, expect: int = 200, **kw: Any
+    ) -> dict[str, Any]:
+        response = await self.call(method, service, path, role, **kw)
+        assert response.status_code == expect, f"{method} {path}: {response.text}"
+        return response.json()
+
+    async def named(self, path: str, name: str, **params: Any) -> dict[str, Any]:
+        items = (await self.ok("GET", "booking", path, "network_admin", params=params))["items"]
+        return next(item for item in items if item["name"] == name)
+
+    async def book(
+        self, patient_id: str, type_name: str, *, after: datetime | None = None
+    ) -> dict[str, Any]:
+        """The Paris doctor's first free slot for the type (from `after` on), booked."""
+        paris = await self.named("/clinics", "MesoCare Demo Paris")
+        doctor = await self.named("/practitioners", "Dr Claire Moreau", clinic_id=paris["id"])
+        kind = await self.named("/treatment-types", type_name)
+        first_day = date.today() + timedelta(days=7)
+        availability = await self.ok(
+            "GET",
+            "booking",
+            "/availability",
+            "receptionist",
+            params={
+                "clinic_id": paris["id"],
+                "treatment_type_id": kind["id"],
+                "practitioner_id": doctor["id"],
+                "from": first_day.isoformat(),
+                "to": (first_day + timedelta(days=14)).isoformat(),
             },
         )
-    assert response.status_code == 201, response.text
-    session_id = response.json()["id"]
+        slot = next(
+            s
+            for s in availability["slots"]
+            if after is None or datetime.fromisoformat(s["start"]) >= after
+        )
+        return await self.ok(
+            "POST",
+            "booking",
+            "/appointments",
+            "receptionist",
+            expect=201,
+            json={
+                "clinic_id": paris["id"],
+                "room_id": slot["room_id"],
+                "practitioner_id": doctor["id"],
+                "patient_id": patient_id,
+                "treatment_type_id": kind["id"],
+                "start": slot["start"],
+            },
+        )
 
-    conn = await asyncpg.connect(database_on_server(parts.database_url, "stack_notifications"))
-    try:
+    async def act(self, appointment_id: str, action: str, role: str, **kw: Any) -> httpx.Response:
+        return await self.call(
+            "POST", "booking", f"/appointments/{appointment_id}/{action}", role, **kw
+        )
 
-        async def arrived() -> list:
-            return await conn.fetch(
-                "SELECT trace_id FROM messages WHERE appointment_id = $1 AND kind = 'aftercare'",
-                session_id,
+
+async def test_a_completed_treatment_crosses_process_boundaries(stack: LocalStack) -> None:
+    """Registered in records, consulted, treated (formulary cross-checks the plan and what was
+    given) and completed in booking: notifications schedules the aftercare and the check-in,
+    under the trace of the completing request."""
+    trace_id, tag = uuid4().hex, uuid4().hex[:8]
+    async with httpx.AsyncClient(timeout=15) as client:
+        desk = Desk(client, stack)
+        patient = await desk.ok(
+            "POST",
+            "records",
+            "/patients",
+            "practitioner",  # the skin type is clinical
+            expect=201,
+            json={
+                # Not a demo patient's name: the demo test below searches those.
+                "given_name": "Inès",
+                "family_name": f"Marchetti{tag}",
+                "email": f"ines.marchetti.{tag}@example.test",
+                "timezone": "Europe/Paris",
+                "fitzpatrick_skin_type": 2,
+                "consents": [{"kind": "treatment", "granted": True, "wording_version": "demo-1"}],
+            },
+        )
+
+        consultation = await desk.book(patient["id"], "Consultation: skin rejuvenation")
+        for action, role, body in (
+            ("check-in", "receptionist", None),
+            ("start", "practitioner", {}),
+            ("complete", "practitioner", {}),
+        ):
+            response = await desk.act(consultation["id"], action, role, json=body)
+            assert response.status_code == 200, f"{action}: {response.text}"
+
+        over = datetime.fromisoformat(consultation["occupied_until"])
+        treatment = await desk.book(patient["id"], "Face and neck revitalisation", after=over)
+        checked_in = await desk.act(treatment["id"], "check-in", "receptionist")
+        assert checked_in.status_code == 200, checked_in.text
+
+        async def started() -> bool:
+            response = await desk.act(
+                treatment["id"],
+                "start",
+                "practitioner",
+                json={"ingredient_codes": ["hyaluronic_acid", "ascorbic_acid"]},
             )
+            if response.status_code == 409 and response.json()["type"].endswith(
+                "/cross-check-unknown-patient"
+            ):
+                return False  # the safety profile is still on its way to formulary
+            if response.status_code == 503:
+                return False  # formulary slow on a loaded machine: the start fails closed
+            assert response.status_code == 200, response.text
+            assert response.json()["cross_check"]["verdict"] == "ok"
+            return True
 
-        rows = await eventually(arrived, within=30)
-    finally:
-        await conn.close()
-    assert [r["trace_id"] for r in rows] == [trace_id]
+        await eventually(started, within=60, interval=0.5)
+        completed = await desk.act(
+            treatment["id"],
+            "complete",
+            "practitioner",
+            json={
+                "preparation": {"disinfection": "chlorhexidine", "numbing_cream": False},
+                "ingredients": [
+                    {
+                        "ingredient_code": "hyaluronic_acid",
+                        "ingredient_name": "Hyaluronic acid",
+                        "lot_number": demo_lot("hyaluronic_acid"),
+                        "amount": "10",
+                        "unit": "mg",
+                    }
+                ],
+            },
+            headers={"traceparent": f"00-{trace_id}-{uuid4().hex[:16]}-01"},
+        )
+        assert completed.status_code == 200, completed.text
+        assert completed.json()["status"] == "completed"
+
+        async def scheduled() -> list[dict[str, Any]]:
+            log = await desk.ok(
+                "GET",
+                "notifications",
+                "/messages",
+                "receptionist",
+                params={"appointment_id": treatment["id"]},
+            )
+            found = [m for m in log["items"] if m["event_type"] == SESSION_COMPLETED]
+            return found if len(found) >= 2 else []
+
+        messages = await eventually(scheduled, within=30)
+    assert sorted(m["kind"] for m in messages) == ["aftercare", "side_effect_checkin"]
+    assert {m["trace_id"] for m in messages} == {trace_id}
 
 
 def test_the_demo_network_is_seeded_once_and_its_logins_work(stack: LocalStack) -> None:

@@ -317,8 +317,8 @@ def completion_record() -> dict[str, Any]:
                 "ingredient_code": "hyaluronic_acid",
                 "ingredient_name": "Hyaluronic acid",
                 "lot_number": lot.lot_number,
-                "amount": "1.5",
-                "unit": "ml",
+                "amount": "10",
+                "unit": "mg",
             }
         ],
         "technique": "nappage",

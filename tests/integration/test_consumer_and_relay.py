@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -20,18 +21,18 @@ from shared.events.booking import TOPIC as APPOINTMENTS
 from shared.events.booking import SessionCompleted
 from shared.kafka import ensure_topics
 from shared.settings import database_on_server
-from tests.integration.test_walking_skeleton import (
-    AFTER_A_SESSION,
-    complete_session,
-    completions,
-)
+from tests.integration.booking.helpers import Stage
+from tests.integration.lifecycle import complete, completed_treatment, treatment_in_session
+from tests.integration.test_event_pipeline import AFTER_A_SESSION, completions
 from tests.support import (
     Parts,
+    RunningService,
     eventually,
     header,
     produce,
     read_topic,
     running_service,
+    served,
     service_settings,
 )
 
@@ -59,18 +60,16 @@ async def consuming(consumer: Consumer) -> AsyncIterator[Consumer]:
 
 class TestAHandlerThatKeepsFailing:
     async def test_sends_the_event_to_the_dlq_and_later_events_still_flow(
-        self, parts: Parts, inbox_pool: Any, booking: Any
+        self, parts: Parts, inbox_pool: Any, treating: Stage, formulary: RunningService
     ) -> None:
-        network = uuid4()
-        poisoned_patient = uuid4()
+        network, poisoned = uuid4(), uuid4()
         handled: list[UUID] = []
 
         async def fragile(tx: Any, event: SessionCompleted, d: Delivery) -> None:
-            if event.network_id != network:
-                return
-            if event.patient_id == poisoned_patient:
-                raise RuntimeError("this patient's sessions always fail")
-            handled.append(event.appointment_id)
+            if event.network_id == poisoned:
+                raise RuntimeError("this network's sessions always fail")
+            if event.network_id == network:
+                handled.append(event.appointment_id)
 
         consumer = Consumer(
             pool=inbox_pool,
@@ -81,30 +80,30 @@ class TestAHandlerThatKeepsFailing:
             retry_backoff=0.05,
         )
         async with consuming(consumer):
-            bad = await complete_session(booking, network, patient_id=str(poisoned_patient))
-            good = await complete_session(booking, network)
-            await eventually(lambda: _async(UUID(good["id"]) in handled))
+            bad = await completed_treatment(treating, formulary, network=poisoned)
+            good = await completed_treatment(treating, formulary, network=network)
+            await eventually(lambda: _async(good.appointment_id in handled))
             # Read the DLQ while the consumer runs: the two sessions may sit on different
             # partitions, so the bad one may still be in its retries.
             dlq = await read_topic(
                 parts.kafka_bootstrap,
                 f"{APPOINTMENTS}.dlq",
-                until=lambda recs: any(header(r, "ce_id") == bad["event_id"] for r in recs),
+                until=lambda recs: any(header(r, "ce_id") == str(bad.event_id) for r in recs),
                 within=30,
             )
-        [dead] = [r for r in dlq if header(r, "ce_id") == bad["event_id"]]
-        assert "this patient's sessions always fail" in header(dead, "dlq_error")
+        [dead] = [r for r in dlq if header(r, "ce_id") == str(bad.event_id)]
+        assert "this network's sessions always fail" in header(dead, "dlq_error")
         assert header(dead, "dlq_consumer") == consumer.group
-        assert UUID(bad["id"]) not in handled
+        assert bad.appointment_id not in handled
         # The failed attempts left no inbox row: a replay from the DLQ would be handled.
         assert not await inbox_pool.fetchval(
-            "SELECT count(*) FROM inbox WHERE event_id = $1", UUID(bad["event_id"])
+            "SELECT count(*) FROM inbox WHERE event_id = $1", bad.event_id
         )
 
 
 class TestAMalformedMessage:
     async def test_goes_to_the_dlq_and_the_consumer_keeps_going(
-        self, parts: Parts, inbox_pool: Any, booking: Any
+        self, parts: Parts, inbox_pool: Any, treating: Stage, formulary: RunningService
     ) -> None:
         network = uuid4()
         seen: list[UUID] = []
@@ -149,8 +148,8 @@ class TestAMalformedMessage:
                 key=marker.encode(),
                 headers=wrong_shape.headers(),
             )
-            good = await complete_session(booking, network)
-            await eventually(lambda: _async(UUID(good["id"]) in seen))
+            good = await completed_treatment(treating, formulary, network=network)
+            await eventually(lambda: _async(good.appointment_id in seen))
             # The marker's partition may be read after the good event's: wait for both letters.
             await eventually(lambda: _async(consumer.dead_lettered >= 2))
 
@@ -170,7 +169,7 @@ class TestAMalformedMessage:
 
 class TestWhenTheBrokerIsDown:
     async def test_writes_succeed_and_the_event_arrives_after_it_returns(
-        self, parts: Parts, tmp_path: Path
+        self, parts: Parts, formulary: RunningService, tmp_path: Path
     ) -> None:
         port = free_port()
         broker = Tansu(port=port, log_path=tmp_path / "tansu.log")
@@ -180,11 +179,15 @@ class TestWhenTheBrokerIsDown:
         suffix = uuid4().hex[:8]
         try:
             async with (
+                served(formulary.app) as formulary_url,
                 running_service(
                     service_settings(
                         "booking",
                         platform,
                         database_url=database_on_server(parts.database_url, f"outage_b_{suffix}"),
+                        records_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+                        formulary_url=formulary_url,
+                        formulary_timeout_seconds=5.0,
                     )
                 ) as booking,
                 running_service(
@@ -195,17 +198,22 @@ class TestWhenTheBrokerIsDown:
                     )
                 ) as notifications,
             ):
+                # Booking's patients arrive on this test's broker; formulary is on the session's.
+                stage = Stage(booking, replace(parts, kafka_bootstrap=broker.bootstrap))
+                session = await treatment_in_session(stage, formulary)
                 broker.stop()
-                network = uuid4()
 
-                session = await complete_session(booking, network)
+                done = await complete(session)
 
                 assert await booking.pool.fetchval(
-                    "SELECT sent_at IS NULL FROM outbox WHERE event_id = $1",
-                    UUID(session["event_id"]),
+                    "SELECT sent_at IS NULL FROM outbox WHERE event_id = $1", done.event_id
                 )
-                ready = await booking.client.get("/readyz")
-                assert ready.status_code == 503
+
+                async def not_ready() -> Any:
+                    response = await booking.client.get("/readyz")
+                    return response if response.status_code == 503 else None
+
+                ready = await eventually(not_ready)
                 assert ready.json()["checks"] == {"database": True, "broker": False}
                 # A load balancer asking only for the database keeps sending traffic.
                 assert (await booking.client.get("/readyz?checks=database")).status_code == 200
@@ -213,9 +221,10 @@ class TestWhenTheBrokerIsDown:
                 broker.start()  # same port; memory storage, so topics come back empty
                 await ensure_topics(broker.bootstrap)
                 rows = await eventually(
-                    lambda: completions(notifications, UUID(session["id"])), within=60
+                    lambda: completions(notifications, done.appointment_id), within=60
                 )
                 assert [r["kind"] for r in rows] == AFTER_A_SESSION
+                assert {r["event_id"] for r in rows} == {done.event_id}
         finally:
             broker.stop()
 

@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import uuid4
+from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 
 from shared.auth import mint_token
-from tests.integration.test_walking_skeleton import complete_session, session_body
+from tests.integration.booking.helpers import Stage
+from tests.integration.lifecycle import completed_treatment
 from tests.support import RunningService, bearer, eventually
 
-PATH = "/v1/skeleton/completed-sessions"
+PATH = "/v1/clinics"
+"""A creating endpoint any network admin may call: the platform's behaviour is the same on all."""
+
+
+def clinic_body(**overrides: Any) -> dict[str, Any]:
+    body = {
+        "name": "Clinique Opéra",
+        "address": "12 rue de la Paix, 75002 Paris",
+        "timezone": "Europe/Paris",
+        "currency": "EUR",
+    }
+    body.update(overrides)
+    return body
+
+
+def admin(booking: RunningService, network: UUID) -> dict[str, str]:
+    return bearer(booking.settings.platform, network, "network_admin")
+
+
+async def clinics_of(booking: RunningService, network: UUID) -> int:
+    return await booking.pool.fetchval(
+        "SELECT count(*) FROM clinics WHERE network_id = $1", network
+    )
 
 
 class TestProbes:
@@ -28,14 +52,24 @@ class TestProbes:
             "checks": {"database": True, "broker": True},
         }
 
-    async def test_metrics_expose_http_and_outbox_figures(self, booking: RunningService) -> None:
-        await complete_session(booking, uuid4())
+    async def test_metrics_expose_http_and_outbox_figures(
+        self, treating: Stage, formulary: RunningService
+    ) -> None:
+        service = treating.svc.settings.service
+        before = figures(await treating.client.get("/metrics"), service)
+        done = await completed_treatment(treating, formulary)
+        written = await treating.svc.pool.fetchval(
+            "SELECT count(*) FROM outbox WHERE payload->>'network_id' = $1", str(done.network)
+        )
 
-        async def published() -> str | None:
-            text = (await booking.client.get("/metrics")).text
-            return text if "outbox_published_total{" in text else None
+        async def all_published() -> bool:
+            now = figures(await treating.client.get("/metrics"), service)
+            return now.get(PUBLISHED, 0) - before.get(PUBLISHED, 0) >= written
 
-        text = await eventually(published)
+        await eventually(all_published)
+        # One process holds every service of the session here, and an observable gauge reports
+        # for the relay that registered it first: the gauges are there, of whichever service.
+        text = (await treating.client.get("/metrics")).text
         assert "outbox_backlog{" in text
         assert "outbox_oldest_unsent_age_seconds{" in text
         assert "http_server_request_duration_seconds_count{" in text
@@ -47,9 +81,24 @@ class TestProbes:
         assert "application/problem+json" in responses["401"]["content"]
 
 
+PUBLISHED = "outbox_published_total"
+
+
+def figures(metrics: Any, service: str) -> dict[str, float]:
+    """The samples labelled with `service` on a /metrics answer, by name."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    found: dict[str, float] = {}
+    for family in text_string_to_metric_families(metrics.text):
+        for sample in family.samples:
+            if sample.labels.get("service") == service:
+                found[sample.name] = found.get(sample.name, 0) + sample.value
+    return found
+
+
 class TestAuthentication:
     async def test_no_token_is_401_problem(self, booking: RunningService) -> None:
-        response = await booking.client.post(PATH, json=session_body())
+        response = await booking.client.post(PATH, json=clinic_body())
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
         assert response.headers["www-authenticate"] == "Bearer"
@@ -58,7 +107,7 @@ class TestAuthentication:
     async def test_token_signed_with_another_secret_is_401(self, booking: RunningService) -> None:
         forged = booking.settings.platform.model_copy(update={"jwt_secret": "x" * 40})
         response = await booking.client.post(
-            PATH, json=session_body(), headers=bearer(forged, uuid4(), "practitioner")
+            PATH, json=clinic_body(), headers=bearer(forged, uuid4(), "network_admin")
         )
         assert response.status_code == 401
         assert "not valid" in response.json()["detail"]
@@ -68,34 +117,34 @@ class TestAuthentication:
             booking.settings.platform,
             sub="a",
             network_id=uuid4(),
-            roles=["practitioner"],
+            roles=["network_admin"],
             ttl=timedelta(seconds=-5),
         )
         response = await booking.client.post(
-            PATH, json=session_body(), headers={"Authorization": f"Bearer {token}"}
+            PATH, json=clinic_body(), headers={"Authorization": f"Bearer {token}"}
         )
         assert response.status_code == 401
         assert response.json()["detail"] == "The token has expired."
 
-    async def test_wrong_role_is_403(self, booking: RunningService) -> None:
+    async def test_a_role_that_may_not_act_is_403(self, booking: RunningService) -> None:
+        network = uuid4()
         response = await booking.client.post(
             PATH,
-            json=session_body(),
-            headers=bearer(booking.settings.platform, uuid4(), "receptionist"),
+            json=clinic_body(),
+            headers=bearer(booking.settings.platform, network, "receptionist"),
         )
         assert response.status_code == 403
-        assert "practitioner" in response.json()["detail"]
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "network_admin" in response.json()["detail"]
+        assert await clinics_of(booking, network) == 0
 
 
 class TestBadInput:
     async def test_malformed_json_is_400_problem(self, booking: RunningService) -> None:
         response = await booking.client.post(
             PATH,
-            content=b'{"patient_id": ',
-            headers={
-                **bearer(booking.settings.platform, uuid4(), "practitioner"),
-                "content-type": "application/json",
-            },
+            content=b'{"name": ',
+            headers={**admin(booking, uuid4()), "content-type": "application/json"},
         )
         assert response.status_code == 400
         assert response.json()["title"] == "Malformed JSON body"
@@ -103,8 +152,8 @@ class TestBadInput:
     @pytest.mark.parametrize(
         ("change", "field"),
         [
-            ({"patient_id": "not-a-uuid"}, "patient_id"),
-            ({"areas": []}, "areas"),
+            ({"timezone": "Europe/Atlantis"}, "timezone"),
+            ({"currency": "euros"}, "currency"),
             ({"surprise": 1}, "surprise"),
         ],
     )
@@ -112,23 +161,26 @@ class TestBadInput:
         self, booking: RunningService, change: dict, field: str
     ) -> None:
         response = await booking.client.post(
-            PATH,
-            json=session_body(**change),
-            headers=bearer(booking.settings.platform, uuid4(), "practitioner"),
+            PATH, json=clinic_body(**change), headers=admin(booking, uuid4())
         )
         assert response.status_code == 422
-        body = response.json()
-        assert [e["field"] for e in body["errors"]] == [field]
-        # Nothing half-written: no outbox row was added by the refused request.
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in response.json()["errors"]] == [field]
 
     async def test_refused_request_writes_nothing(self, booking: RunningService) -> None:
-        before = await booking.pool.fetchval("SELECT count(*) FROM skeleton_sessions")
-        await booking.client.post(
-            PATH,
-            json=session_body(patient_id="nope"),
-            headers=bearer(booking.settings.platform, uuid4(), "practitioner"),
+        network = uuid4()
+
+        refused = await booking.client.post(
+            PATH, json=clinic_body(timezone="Europe/Atlantis"), headers=admin(booking, network)
         )
-        assert await booking.pool.fetchval("SELECT count(*) FROM skeleton_sessions") == before
+        assert refused.status_code == 422
+        assert await clinics_of(booking, network) == 0
+        # The same request, corrected, does write: the count above would have seen it.
+        accepted = await booking.client.post(
+            PATH, json=clinic_body(), headers=admin(booking, network)
+        )
+        assert accepted.status_code == 201, accepted.text
+        assert await clinics_of(booking, network) == 1
 
     async def test_unknown_path_is_404_problem(self, booking: RunningService) -> None:
         response = await booking.client.get("/v1/nothing-here")
@@ -137,24 +189,26 @@ class TestBadInput:
 
 
 class TestTenancy:
-    async def test_another_networks_session_is_404(self, booking: RunningService) -> None:
-        mine = await complete_session(booking, uuid4())
-        theirs = bearer(booking.settings.platform, uuid4(), "practitioner")
+    async def test_another_networks_clinic_is_404(self, booking: RunningService) -> None:
+        mine = await booking.client.post(PATH, json=clinic_body(), headers=admin(booking, uuid4()))
+        assert mine.status_code == 201, mine.text
+        theirs = bearer(booking.settings.platform, uuid4(), "network_admin")
 
-        response = await booking.client.get(f"{PATH}/{mine['id']}", headers=theirs)
+        response = await booking.client.get(f"{PATH}/{mine.json()['id']}", headers=theirs)
 
         assert response.status_code == 404
         assert response.json()["type"].endswith("/not-found")
 
-    async def test_own_session_is_visible(self, booking: RunningService) -> None:
+    async def test_own_clinic_is_visible(self, booking: RunningService) -> None:
         network = uuid4()
-        mine = await complete_session(booking, network)
+        mine = await booking.client.post(PATH, json=clinic_body(), headers=admin(booking, network))
+        assert mine.status_code == 201, mine.text
         response = await booking.client.get(
-            f"{PATH}/{mine['id']}",
+            f"{PATH}/{mine.json()['id']}",
             headers=bearer(booking.settings.platform, network, "receptionist"),
         )
         assert response.status_code == 200
-        assert response.json()["id"] == mine["id"]
+        assert response.json() == mine.json()
 
 
 class TestEveryRequest:

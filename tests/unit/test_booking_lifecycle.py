@@ -26,6 +26,7 @@ LEGAL = {
     (Status.checked_in, Action.start): Status.in_progress,
     (Status.checked_in, Action.cancel): Status.cancelled,
     (Status.checked_in, Action.no_show): Status.no_show,
+    (Status.in_progress, Action.cross_check): Status.in_progress,
     (Status.in_progress, Action.complete): Status.completed,
 }
 ILLEGAL = [pair for pair in itertools.product(Status, Action) if pair not in LEGAL]
@@ -103,6 +104,7 @@ class TestActionPaths:
             "cancel",
             "check-in",
             "start",
+            "cross-check",
             "complete",
             "no-show",
         }

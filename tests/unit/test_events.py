@@ -17,6 +17,7 @@ CATALOG = {
     "AppointmentCancelled",
     "AppointmentNoShow",
     "SessionStarted",
+    "SessionRechecked",
     "SessionCompleted",
     "PatientRegistered",
     "PatientContactChanged",

@@ -12,6 +12,7 @@ from services.formulary.api.cross_checks import _in_request_terms
 from services.formulary.api.views import plain
 from services.formulary.domain import AllergySeverity, AllergyStatus, InvalidPlan, UnknownCode
 from services.formulary.handlers import allergy_of, profile_of
+from services.formulary.schemas import CrossCheckRequest
 from shared import vocabulary
 from shared.events.records import AllergyFact, MedicationFact, PatientSafetyProfileChanged
 
@@ -69,6 +70,13 @@ class TestReplicaMapping:
         assert profile.medications[0].classes == {"anticoagulant"}
 
 
+def _request(**body: object) -> CrossCheckRequest:
+    return CrossCheckRequest.model_validate({"patient_id": str(uuid4()), **body})
+
+
+GIVEN = {"ingredient_code": "caffeine", "lot_number": "L-1", "amount": "1", "unit": "mg"}
+
+
 class TestFieldNames:
     def test_the_engines_fields_are_named_as_the_request_names_them(self) -> None:
         error = UnknownCode(
@@ -80,7 +88,8 @@ class TestFieldNames:
                 {"field": "areas[0]", "message": "d"},
             ],
         )
-        renamed = _in_request_terms(error, by_blend=False)
+        body = _request(ingredient_codes=["a", "b", "c"], lot_numbers=["L-1", "L-2"])
+        renamed = _in_request_terms(error, body)
         assert isinstance(renamed, UnknownCode)
         assert [e["field"] for e in renamed.extra["errors"]] == [
             "ingredient_codes[2]",
@@ -92,7 +101,24 @@ class TestFieldNames:
 
     def test_with_a_blend_its_components_are_the_blend(self) -> None:
         error = InvalidPlan("x", field="components")
-        assert _in_request_terms(error, by_blend=True).extra["errors"][0]["field"] == "blend_id"
+        body = _request(blend_id=str(uuid4()))
+        assert _in_request_terms(error, body).extra["errors"][0]["field"] == "blend_id"
+
+    def test_what_was_given_is_named_item_by_item_after_the_lots_listed(self) -> None:
+        error = InvalidPlan(
+            "x",
+            errors=[
+                {"field": "components[1].unit", "message": "a"},
+                {"field": "lots[0].lot_number", "message": "b"},
+                {"field": "lots[2].lot_number", "message": "c"},
+            ],
+        )
+        body = _request(lot_numbers=["L-9"], administered=[GIVEN, GIVEN])
+        assert [e["field"] for e in _in_request_terms(error, body).extra["errors"]] == [
+            "administered[1].unit",
+            "lot_numbers[0]",
+            "administered[1].lot_number",
+        ]
 
 
 def test_amounts_read_without_trailing_zeros_or_exponents() -> None:

@@ -14,10 +14,12 @@ from services.formulary.domain import (
     Allergy,
     AllergySeverity,
     AllergyStatus,
+    Blend,
     Category,
     Certainty,
     CrossCheckResult,
     Finding,
+    Indication,
     Ingredient,
     IngredientStatus,
     InvalidPlan,
@@ -31,6 +33,7 @@ from services.formulary.domain import (
     Severity,
     UnknownCode,
     Verdict,
+    check_lots_given,
     cross_check,
     supersedes_stored_profile,
 )
@@ -127,9 +130,11 @@ def check(
     lots: Sequence[Lot] = (),
     areas: Sequence[str] = (),
     allergen_classes: dict[str, AllergenClass] | None = None,
+    blend: Blend | None = None,
+    indication: str | None = None,
 ) -> CrossCheckResult:
     planned = [
-        PlannedComponent(c) if isinstance(c, str) else PlannedComponent(c[0], Decimal(c[1]))
+        PlannedComponent(c) if isinstance(c, str) else PlannedComponent(*_amount(c))
         for c in components
     ]
     return cross_check(
@@ -140,8 +145,15 @@ def check(
         approved_codes=APPROVED,
         lots=lots,
         areas=areas,
+        blend=blend,
+        indication=indication,
         today=TODAY,
     )
+
+
+def _amount(component: tuple[str, ...]) -> tuple[str, Decimal, str | None]:
+    code, amount, *unit = component
+    return code, Decimal(amount), unit[0] if unit else None
 
 
 def only(result: CrossCheckResult) -> Finding:
@@ -510,6 +522,9 @@ class TestEveryReasonAtOnce:
                 skin_type=5,
             ),
             lots=[lot("chamomile", expires_on=TODAY - timedelta(1), status=LotStatus.RECALLED)],
+            areas=["face", "scalp"],
+            blend=Blend("Glow", Indication.PIGMENTATION, ("face",), ()),
+            indication="skin_rejuvenation",
         )
 
     def test_every_reason_is_reported_with_its_stable_code(self) -> None:
@@ -529,6 +544,8 @@ class TestEveryReasonAtOnce:
             (caution, "contraindicated_condition.blood_coagulation_disorder", None),
             (caution, "medication_interaction.anticoagulant", None),
             (caution, "skin_type_risk.pigmentation", "deoxycholate"),
+            (caution, "indication_mismatch", None),
+            (caution, "area_mismatch.scalp", None),
         ]
         assert {f.reason for f in self.everything().findings} == set(Reason)
 
@@ -597,3 +614,36 @@ class TestProfileReplica:
         assert (
             supersedes_stored_profile(incoming_version=incoming, stored_version=stored) is replaces
         )
+
+
+class TestWhatWasGiven:
+    def test_an_amount_in_another_unit_is_refused_not_converted(self) -> None:
+        with pytest.raises(InvalidPlan) as refused:
+            check(("melatonin", "2", "ml"))
+        assert refused.value.extra["errors"][0]["field"] == "components[0].unit"
+
+    def test_the_ingredients_own_unit_in_any_case_is_accepted(self) -> None:
+        assert check(("melatonin", "2", "MG")).verdict == Verdict.OK
+
+    def test_a_lot_of_another_ingredient_is_a_wrong_record(self) -> None:
+        with pytest.raises(InvalidPlan) as refused:
+            check_lots_given(["silicon", "caffeine"], [lot("x"), lot("silicon"), lot("silicon")])
+        assert [e["field"] for e in refused.value.extra["errors"]] == ["lots[2].lot_number"]
+
+    def test_each_lot_of_its_own_ingredient_passes(self) -> None:
+        check_lots_given(["silicon"], [lot("silicon")])
+
+
+class TestTheBlendAgainstTheSession:
+    FACE = Blend("Glow", Indication.SKIN_REJUVENATION, ("face", "neck"), ())
+
+    def test_no_indication_named_compares_only_areas(self) -> None:
+        assert check("silicon", blend=self.FACE, areas=["face"]).verdict == Verdict.OK
+
+    def test_each_area_outside_the_blend_is_one_caution(self) -> None:
+        result = check("silicon", blend=self.FACE, areas=["face", "scalp", "arms", "scalp"])
+        assert [f.code for f in result.findings] == ["area_mismatch.arms", "area_mismatch.scalp"]
+        assert result.verdict == Verdict.CAUTION
+
+    def test_without_a_blend_nothing_is_compared(self) -> None:
+        assert check("silicon", areas=["scalp"], indication="hair_loss").verdict == Verdict.OK

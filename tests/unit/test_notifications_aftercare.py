@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifications.domain import AreaGroup, Section, aftercare_plan, area_group
+from services.notifications.domain import (
+    AreaGroup,
+    Section,
+    aftercare_plan,
+    area_group,
+    side_effects_for,
+)
+from services.notifications.domain.aftercare_text import EN, ES
 
 EVERYONE = [
     "everyone.sun_protection",
@@ -83,15 +90,68 @@ class TestMixedSession:
         assert [s.key for s in plan.sections] == [Section.SKIN, Section.HAIR, Section.EVERYONE]
 
 
+EVERYONES_SIDE_EFFECTS = [
+    "side_effect.redness_swelling",
+    "side_effect.bruising",
+    "side_effect.itching_soreness",
+    "side_effect.nodules",
+]
+DARKER_SKINS_SIDE_EFFECTS = [
+    "side_effect.redness_swelling",
+    "side_effect.bruising",
+    "side_effect.itching_soreness",
+    "side_effect.pigmentation_changes",
+    "side_effect.nodules",
+]
+
+
+class TestSideEffectsTheGuideNames:
+    @pytest.mark.parametrize("skin_type", [None, 1, 2, 3])
+    def test_a_lighter_or_unknown_skin_type_hears_of_nodules_but_not_pigmentation(
+        self, skin_type: int | None
+    ) -> None:
+        plan = aftercare_plan(["face"], skin_type=skin_type)
+        assert [i.code for i in plan.side_effects] == EVERYONES_SIDE_EFFECTS
+
+    @pytest.mark.parametrize("skin_type", [4, 5, 6])
+    def test_fitzpatrick_iv_to_vi_also_hear_of_pigmentation_changes(self, skin_type: int) -> None:
+        plan = aftercare_plan(["scalp"], skin_type=skin_type)
+        assert [i.code for i in plan.side_effects] == DARKER_SKINS_SIDE_EFFECTS
+        assert side_effects_for(skin_type) == tuple(DARKER_SKINS_SIDE_EFFECTS)
+
+    def test_the_wording_is_the_guide_s(self) -> None:
+        assert EN["side_effect.nodules"] == (
+            "Small nodules or lumps may form under the skin. These will go away over time."
+        )
+        assert (
+            "slight risk of skin pigmentation changes, particularly for darker skin types"
+            in (EN["side_effect.pigmentation_changes"])
+        )
+
+    def test_allergic_reactions_and_infection_stay_reasons_to_call_the_clinic(self) -> None:
+        plan = aftercare_plan(["face"], skin_type=6)
+        side_effects = " ".join(i.text for i in plan.side_effects).lower()
+        assert "allergic" not in side_effects
+        assert "infection" not in side_effects
+        assert [i.code for i in plan.call_the_clinic_if] == [
+            "call.unusual_or_prolonged",
+            "call.allergic_reaction",
+            "call.infection",
+        ]
+
+    def test_spanish_names_them_too(self) -> None:
+        plan = aftercare_plan(["face"], locale="es", skin_type=5)
+        texts = {i.code: i.text for i in plan.side_effects}
+        assert texts["side_effect.nodules"] == ES["side_effect.nodules"]
+        assert texts["side_effect.pigmentation_changes"] == ES["side_effect.pigmentation_changes"]
+        assert all(texts[c] != EN[c] for c in texts)
+
+
 class TestEveryPlan:
     @pytest.mark.parametrize("areas", [["face"], ["scalp"], ["thighs"], []])
-    def test_lists_the_common_side_effects_and_when_to_call(self, areas: list[str]) -> None:
+    def test_lists_the_side_effects_and_when_to_call(self, areas: list[str]) -> None:
         plan = aftercare_plan(areas)
-        assert [i.code for i in plan.side_effects] == [
-            "side_effect.redness_swelling",
-            "side_effect.bruising",
-            "side_effect.itching_soreness",
-        ]
+        assert [i.code for i in plan.side_effects] == EVERYONES_SIDE_EFFECTS
         assert [i.code for i in plan.call_the_clinic_if] == [
             "call.unusual_or_prolonged",
             "call.allergic_reaction",
@@ -171,5 +231,5 @@ class TestPlanAsTemplateContext:
             "code": "hair.gentle_shampoo",
             "text": "Use a gentle shampoo.",
         }
-        assert len(context["side_effects"]) == 3
+        assert len(context["side_effects"]) == 4
         assert len(context["call_the_clinic_if"]) == 3

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -13,10 +15,14 @@ from services.notifications.domain import MessageKind, allowed_variables
 from services.notifications.rendering import render
 from shared.events.base import Event
 from shared.events.booking import (
+    AcknowledgedFinding,
+    AdministeredIngredient,
     AppointmentBooked,
     AppointmentCancelled,
     AppointmentRescheduled,
     ClinicRef,
+    Deviation,
+    PlanFacts,
     PractitionerRef,
     Preparation,
     SessionCompleted,
@@ -48,6 +54,61 @@ SESSION = SessionCompleted(
     preparation=Preparation(disinfection="chlorhexidine", numbing_cream=False),
     next_session_due=date(2026, 3, 17),
     maintenance_due=date(2026, 9, 1),
+)
+PLAN = PlanFacts(
+    treatment_plan_id=uuid4(),
+    treatment_type_id=uuid4(),
+    treatment_name="Hair loss, scalp",
+    indication="hair_loss",
+    sessions_planned=6,
+    interval_days=21,
+    maintenance_interval_days=120,
+)
+CONSULTATION = SessionCompleted(
+    **(APPOINTMENT | {"kind": "consultation", "treatment_name": "Consultation, hair loss"}),
+    completed_at=STARTS + timedelta(minutes=30),
+    completed_by="dr",
+    preparation=Preparation(disinfection="none", numbing_cream=False),
+    treatment_plan=PLAN,
+)
+CHAMOMILE = AdministeredIngredient(
+    ingredient_code="chamomile_extract",
+    ingredient_name="Chamomile extract",
+    lot_number="CH-7",
+    amount=Decimal("0.5"),
+    unit="ml",
+)
+DEVIATED = SessionCompleted(
+    **APPOINTMENT,
+    completed_at=STARTS + timedelta(minutes=45),
+    completed_by="dr.ruiz@example.test",
+    preparation=Preparation(disinfection="chlorhexidine", numbing_cream=False),
+    ingredients=[CHAMOMILE],
+    deviations=[
+        Deviation(
+            ingredient_code="chamomile_extract",
+            lot_numbers=["CH-7"],
+            findings=[
+                AcknowledgedFinding(
+                    code="allergy.compositae",
+                    ingredient="chamomile_extract",
+                    reason="allergy",
+                    severity="contraindicated",
+                )
+            ],
+        ),
+        Deviation(
+            ingredient_code=None,
+            findings=[
+                AcknowledgedFinding(
+                    code="contraindicated_condition.pregnancy",
+                    reason="contraindicated_condition",
+                    severity="caution",
+                )
+            ],
+        ),
+    ],
+    deviation_reason="blend changed mid-session; patient consented",
 )
 EXPOSURE = RecalledLotExposure(
     network_id=NETWORK,
@@ -86,9 +147,11 @@ EVENTS: dict[MessageKind, Event] = {
     ),
     MessageKind.AFTERCARE: SESSION,
     MessageKind.SIDE_EFFECT_CHECKIN: SESSION,
+    MessageKind.CONSULTATION_SUMMARY: CONSULTATION,
     MessageKind.NEXT_SESSION_DUE: SESSION,
     MessageKind.MAINTENANCE_REMINDER: SESSION,
     MessageKind.ADVERSE_EVENT_ALERT: ADVERSE,
+    MessageKind.UNCHECKED_ADMINISTRATION_ALERT: DEVIATED,
     MessageKind.RECALL_NOTICE_PATIENT: EXPOSURE,
     MessageKind.RECALL_NOTICE_PRACTITIONER: EXPOSURE,
 }
@@ -158,3 +221,86 @@ def test_an_adverse_event_without_a_session_says_so() -> None:
 
     assert "not linked to a session" in rendered.text
     assert "allergic reaction" in rendered.subject
+
+
+class TestConsultationSummary:
+    def test_tells_the_plan_agreed_and_the_guide_s_preparation_advice(self) -> None:
+        ctx = context(MessageKind.CONSULTATION_SUMMARY, CONSULTATION, scene())
+        text = render(MessageKind.CONSULTATION_SUMMARY, "en", ctx).text
+
+        assert (ctx["plan_treatment_name"], ctx["plan_sessions"]) == ("Hair loss, scalp", 6)
+        assert (ctx["plan_interval_days"], ctx["plan_maintenance_interval_days"]) == (21, 120)
+        for fact in (
+            "Hair loss, scalp",
+            "6, one every 21 days",
+            "a maintenance session every 120 days",
+            "plant extracts, amino acids or vitamins",
+            "skin infection or a blood coagulation disorder, consult your doctor",
+            "cleans and disinfects",
+            "between 30 and 60 minutes",
+        ):
+            assert fact in text
+        assert "look after the treated area" not in text
+
+    def test_without_a_plan_says_none_is_agreed_and_gives_no_plan(self) -> None:
+        no_plan = CONSULTATION.model_copy(update={"treatment_plan": None})
+        ctx = context(MessageKind.CONSULTATION_SUMMARY, no_plan, scene())
+        text = render(MessageKind.CONSULTATION_SUMMARY, "en", ctx).text
+
+        assert ctx["plan_treatment_name"] is None
+        assert "No treatment plan has been agreed yet" in text
+        assert "one every" not in text
+
+    def test_reads_in_spanish(self) -> None:
+        ctx = context(MessageKind.CONSULTATION_SUMMARY, CONSULTATION, scene("es"))
+        rendered = render(MessageKind.CONSULTATION_SUMMARY, "es", ctx)
+
+        assert rendered.locale == "es"
+        assert "6, una cada 21 días" in rendered.text
+        assert "extractos de plantas, aminoácidos o vitaminas" in rendered.text
+
+
+class TestUncheckedAdministrationAlert:
+    def test_names_each_deviation_with_its_lots_findings_and_the_reason(self) -> None:
+        ctx = context(MessageKind.UNCHECKED_ADMINISTRATION_ALERT, DEVIATED, scene())
+        rendered = render(MessageKind.UNCHECKED_ADMINISTRATION_ALERT, "en", ctx)
+
+        assert ctx["highest_severity"] == "contraindicated"
+        assert [d["ingredient"] for d in ctx["deviations"]] == [
+            "Chamomile extract",
+            "the whole session",
+        ]
+        assert rendered.subject.startswith("URGENT")
+        for fact in (
+            "Ana García",
+            str(PATIENT),
+            "Tuesday 3 March 2026 11:15",  # the clinic's wall clock
+            "Chamomile extract, lots CH-7",
+            "contraindicated: allergy (allergy.compositae)",
+            "caution: contraindicated condition (contraindicated_condition.pregnancy)",
+            "dr.ruiz@example.test",
+            "blend changed mid-session; patient consented",
+        ):
+            assert fact in rendered.text
+        assert "allergy.compositae" in rendered.sms
+
+    def test_caution_only_says_caution(self) -> None:
+        caution = DEVIATED.model_copy(update={"deviations": DEVIATED.deviations[1:]})
+        ctx = context(MessageKind.UNCHECKED_ADMINISTRATION_ALERT, caution, scene())
+        assert ctx["highest_severity"] == "caution"
+        assert (
+            "within hours" not in render(MessageKind.UNCHECKED_ADMINISTRATION_ALERT, "en", ctx).text
+        )
+
+
+class TestSkinTypeInAftercare:
+    @pytest.mark.parametrize("kind", [MessageKind.AFTERCARE, MessageKind.SIDE_EFFECT_CHECKIN])
+    def test_pigmentation_changes_are_named_to_a_darker_skin_only(self, kind: MessageKind) -> None:
+        darker = dataclasses.replace(scene(), skin_type=5)
+        told = render(kind, "en", context(kind, SESSION, darker)).text
+        not_known = render(kind, "en", context(kind, SESSION, scene())).text
+
+        assert "pigmentation" in told
+        assert "pigmentation" not in not_known
+        assert "Small nodules or lumps" in told
+        assert "Small nodules or lumps" in not_known

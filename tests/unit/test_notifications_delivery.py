@@ -141,19 +141,17 @@ class TestChannelChoice:
 
 
 class TestMarketingConsent:
-    def test_a_maintenance_reminder_without_consent_is_skipped(self) -> None:
+    def test_a_maintenance_reminder_is_care_and_needs_no_marketing_consent(self) -> None:
         outcome = choose_channel("email", EMAIL, PHONE, set(), MessageKind.MAINTENANCE_REMINDER)
-        assert isinstance(outcome, Skip)
-        assert outcome.reason is SkipReason.NO_MARKETING_CONSENT
-
-    def test_a_maintenance_reminder_with_consent_goes_out(self) -> None:
-        outcome = choose_channel(
-            "email", EMAIL, PHONE, set(), "maintenance_reminder", marketing_consent=True
-        )
         assert outcome is Channel.EMAIL
 
-    @pytest.mark.parametrize(
-        "kind", [k for k in MessageKind if k is not MessageKind.MAINTENANCE_REMINDER]
-    )
-    def test_transactional_messages_need_no_consent(self, kind: MessageKind) -> None:
+    def test_an_opt_out_still_holds_for_a_maintenance_reminder(self) -> None:
+        kind = MessageKind.MAINTENANCE_REMINDER
+        assert choose_channel("email", EMAIL, PHONE, {"email"}, kind) is Channel.SMS
+        outcome = choose_channel("email", EMAIL, PHONE, {"email", "sms"}, kind)
+        assert isinstance(outcome, Skip)
+        assert outcome.reason is SkipReason.OPTED_OUT
+
+    @pytest.mark.parametrize("kind", list(MessageKind))
+    def test_no_message_needs_marketing_consent(self, kind: MessageKind) -> None:
         assert choose_channel("email", EMAIL, PHONE, set(), kind) is Channel.EMAIL

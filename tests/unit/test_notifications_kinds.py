@@ -19,21 +19,38 @@ class TestKindSpecs:
     def test_every_kind_has_a_spec(self) -> None:
         assert set(KIND_SPECS) == set(MessageKind)
 
-    def test_only_the_adverse_event_alert_and_practitioner_recall_go_to_staff(self) -> None:
+    def test_only_the_safety_alerts_and_practitioner_recall_go_to_staff(self) -> None:
         staff = {k for k, s in KIND_SPECS.items() if s.audience is Audience.STAFF}
         assert staff == {
             MessageKind.ADVERSE_EVENT_ALERT,
+            MessageKind.UNCHECKED_ADMINISTRATION_ALERT,
             MessageKind.RECALL_NOTICE_PRACTITIONER,
         }
 
     def test_only_staff_safety_messages_bypass_quiet_hours(self) -> None:
         urgent = {k for k, s in KIND_SPECS.items() if s.urgent}
-        assert urgent == {MessageKind.ADVERSE_EVENT_ALERT, MessageKind.RECALL_NOTICE_PRACTITIONER}
+        assert urgent == {
+            MessageKind.ADVERSE_EVENT_ALERT,
+            MessageKind.UNCHECKED_ADMINISTRATION_ALERT,
+            MessageKind.RECALL_NOTICE_PRACTITIONER,
+        }
 
-    def test_only_the_maintenance_reminder_is_promotional(self) -> None:
+    def test_no_kind_is_promotional_maintenance_reminders_are_care(self) -> None:
         promotional = {k for k, s in KIND_SPECS.items() if s.purpose is Purpose.PROMOTIONAL}
-        assert promotional == {MessageKind.MAINTENANCE_REMINDER}
-        assert kind_spec("maintenance_reminder").needs_marketing_consent
+        assert promotional == set()
+        assert kind_spec("maintenance_reminder").purpose is Purpose.TRANSACTIONAL
+        assert not kind_spec("maintenance_reminder").needs_marketing_consent
+
+    def test_a_consultation_summary_is_a_patient_message_whose_plan_may_be_absent(self) -> None:
+        spec = kind_spec("consultation_summary")
+        assert spec.audience is Audience.PATIENT
+        assert not spec.urgent
+        assert spec.optional == {
+            "plan_treatment_name",
+            "plan_sessions",
+            "plan_interval_days",
+            "plan_maintenance_interval_days",
+        }
 
     @pytest.mark.parametrize("kind", list(MessageKind))
     def test_every_kind_may_use_the_branding_and_the_greeting(self, kind: MessageKind) -> None:

@@ -201,9 +201,19 @@ class TestLocales:
         assert render("appointment_reminder", "es_MX", context).locale == "es"
 
     def test_a_kind_without_spanish_falls_back_to_english(self) -> None:
-        rendered = render("side_effect_checkin", "es", sample_context("side_effect_checkin"))
+        rendered = render("next_session_due", "es", sample_context("next_session_due"))
         assert rendered.locale == "en"
-        assert rendered.subject == "How are you feeling after your treatment?"
+        assert rendered.subject.startswith("Time to book your next")
+
+    def test_the_side_effect_check_in_reads_in_spanish(self) -> None:
+        context = (
+            sample_context("side_effect_checkin")
+            | aftercare_plan(["face"], locale="es", skin_type=4).as_context()
+        )
+        rendered = render("side_effect_checkin", "es", context)
+        assert rendered.locale == "es"
+        assert "Pueden formarse pequeños nódulos o bultos bajo la piel." in rendered.text
+        assert "pigmentación" in rendered.sms
 
     def test_an_unknown_or_malformed_locale_falls_back_to_english(self) -> None:
         context = sample_context("appointment_reminder")

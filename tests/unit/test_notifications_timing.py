@@ -188,6 +188,29 @@ class TestPlanAfterSession:
         reminder = next(p for p in plan if p.kind is MessageKind.NEXT_SESSION_DUE)
         assert reminder.due_at == completed
 
+    def test_nothing_injected_plans_a_consultation_summary_and_no_aftercare_or_check_in(
+        self,
+    ) -> None:
+        completed = local(MADRID, 2026, 4, 14, 12, 0)
+        plan = plan_after_session(completed, date(2026, 5, 12), None, MADRID, injected=False)
+        assert plan == [
+            PlannedMessage(MessageKind.CONSULTATION_SUMMARY, utc(2026, 4, 14, 10, 0)),
+            PlannedMessage(MessageKind.NEXT_SESSION_DUE, utc(2026, 5, 9, 8, 0)),
+        ]
+
+    def test_an_early_check_in_comes_that_many_hours_later(self) -> None:
+        completed = local(MADRID, 2026, 4, 14, 12, 0)
+        plan = plan_after_session(completed, None, None, MADRID, early_checkin=timedelta(hours=4))
+        assert plan == [
+            PlannedMessage(MessageKind.AFTERCARE, utc(2026, 4, 14, 10, 0)),
+            PlannedMessage(MessageKind.SIDE_EFFECT_CHECKIN, utc(2026, 4, 14, 14, 0)),
+        ]
+
+    def test_an_early_check_in_counts_real_hours_across_a_clock_change(self) -> None:
+        completed = local(MADRID, 2026, 3, 29, 0, 30)  # CET; at 02:00 clocks jump to 03:00
+        plan = plan_after_session(completed, None, None, MADRID, early_checkin=timedelta(hours=4))
+        assert plan[1].due_at - plan[0].due_at == timedelta(hours=4)
+
     def test_a_naive_completion_time_is_refused(self) -> None:
         with pytest.raises(NaiveDatetime) as caught:
             plan_after_session(datetime(2026, 6, 1, 17, 0), None, None, MADRID)

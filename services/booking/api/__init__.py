@@ -8,7 +8,6 @@ from services.booking.api import (
     clinics,
     plans,
     practitioners,
-    skeleton,
 )
 
 PREFIX = "/v1"
@@ -23,7 +22,6 @@ routers = [
         practitioners,
         catalog,
         plans,
-        skeleton,
     )
 ]
 

@@ -17,13 +17,11 @@ from fastapi import APIRouter, Query, Request, Response
 from services.booking import repository
 from services.booking.api import calendar, views
 from services.booking.api.access import Booker, FrontDesk, Practitioner, Reader, require_clinic
-from services.booking.api.gate import cross_check
 from services.booking.api.lookups import ensure_patient_known
 from services.booking.api.paging import cursor_datetime, cursor_uuid
-from services.booking.api.plans import domain_plan
+from services.booking.clients.formulary import FormularyClient
 from services.booking.domain import (
     Action,
-    Area,
     ExperienceTier,
     Indication,
     Money,
@@ -35,7 +33,6 @@ from services.booking.domain import (
     as_utc,
     check_bookable,
     check_consultation_completed,
-    next_session_due,
     next_status,
     requires_completed_consultation,
 )
@@ -48,24 +45,21 @@ from services.booking.schemas import (
     SessionCompletion,
     SessionStart,
 )
+from services.booking.usecases import sessions
 from shared import idempotency, outbox
 from shared.auth import Principal
 from shared.db import Transaction, Tx
 from shared.errors import Invalid, NotFound
 from shared.events.booking import (
-    AcknowledgedFinding,
-    AdministeredIngredient,
     AppointmentBooked,
     AppointmentCancelled,
     AppointmentNoShow,
     AppointmentRescheduled,
-    Preparation,
-    SessionCompleted,
-    SessionStarted,
 )
 from shared.idempotency import IdempotencyKey
 from shared.pagination import Cursor, Limit, decode_cursor, encode_cursor, page_of
 from shared.service import problem
+from shared.uow import Db
 
 router = APIRouter(tags=["appointments"])
 SOURCE = "mesocare/booking"
@@ -533,189 +527,94 @@ async def no_show(appointment_id: UUID, tx: Tx, who: FrontDesk) -> AppointmentRe
 # -- the session -------------------------------------------------------------------------------
 
 
+def _caller(who: Principal, request: Request) -> sessions.Caller:
+    return sessions.Caller(who, request.headers.get("authorization"))
+
+
+def _formulary(request: Request) -> FormularyClient:
+    client: FormularyClient = request.app.state.formulary_client
+    return client
+
+
+_REFUSED_PLAN = problem(
+    "Illegal transition, or the cross-check blocks (`contraindicated`, "
+    "`cross-check-unknown-patient`, `caution-not-acknowledged`), with `findings`"
+)
+_NO_FORMULARY = problem("Formulary did not answer (fail closed): nothing was changed")
+
+
 @router.post(
     "/appointments/{appointment_id}/start",
     summary="Start the session, after the formulary's cross-check (practitioners only)",
     description=(
         "A treatment names what is planned (`blend_id` [+ `blend_version`] or "
         "`ingredient_codes`, optional `lot_numbers`, `areas`) and formulary cross-checks it "
-        "against the patient's safety profile. `contraindicated` or `unknown_patient` → 409 "
+        "against the patient's safety profile, the clinic's approved list, the lots, and the "
+        "appointment's indication and areas. `contraindicated` or `unknown_patient` → 409 "
         "carrying the findings; formulary slow or down → 503 (fail closed); `caution` → "
         "starts only with an `acknowledgement` naming every finding code and a reason, "
         "recorded with the appointment. A consultation or follow-up injects nothing: without "
         "a blend it starts without a cross-check. Emits SessionStarted."
     ),
-    responses={
-        403: FORBIDDEN,
-        404: NOT_FOUND,
-        409: problem(
-            "Illegal transition, or the cross-check blocks (`contraindicated`, "
-            "`cross-check-unknown-patient`, `caution-not-acknowledged`), with `findings`"
-        ),
-        503: problem("Formulary did not answer (fail closed)"),
-    },
+    responses={403: FORBIDDEN, 404: NOT_FOUND, 409: _REFUSED_PLAN, 503: _NO_FORMULARY},
 )
 async def start(
-    appointment_id: UUID, body: SessionStart, tx: Tx, who: Practitioner, request: Request
+    appointment_id: UUID, body: SessionStart, db: Db, who: Practitioner, request: Request
 ) -> AppointmentRead:
-    row, status = await _transition(tx, who, appointment_id, Action.start)
-    planned = body.blend_id is not None or body.ingredient_codes is not None
-    if row["kind"] == TreatmentKind.treatment and not planned:
-        raise Invalid("Name what will be injected: blend_id or ingredient_codes.", field="blend_id")
-    areas = [a.value for a in body.areas] if body.areas else list(row["treatment_areas"])
-    if planned:
-        result = await cross_check(
-            request,
-            patient_id=row["patient_id"],
-            blend_id=body.blend_id,
-            blend_version=body.blend_version,
-            ingredient_codes=body.ingredient_codes,
-            lot_numbers=body.lot_numbers,
-            areas=areas,
-            acknowledgement=body.acknowledgement,
-        )
-    else:
-        result = {"verdict": "ok", "profile_version": 0, "findings": []}
-    acknowledged = body.acknowledgement if result["verdict"] == "caution" else None
-    now = datetime.now(UTC)
-    await repository.update_appointment(
-        tx,
-        network_id=who.network_id,
-        id=appointment_id,
-        changes={
-            "status": status.value,
-            "started_at": now,
-            "started_by": who.sub,
-            "cross_check": {
-                **result,
-                "blend_id": str(body.blend_id) if body.blend_id else None,
-                "blend_version": body.blend_version,
-                "ingredient_codes": body.ingredient_codes,
-                "lot_numbers": body.lot_numbers,
-                "areas": areas,
-            },
-            "acknowledgement": acknowledged.model_dump(mode="json") if acknowledged else None,
-        },
-    )
-    codes = set(acknowledged.finding_codes) if acknowledged else set()
-    await outbox.add(
-        tx,
-        SessionStarted(
-            **views.event_facts(row) | {"areas": areas},
-            started_at=now,
-            started_by=who.sub,
-            cross_check_verdict=result["verdict"],
-            profile_version=result["profile_version"],
-            blend_id=body.blend_id,
-            blend_version=body.blend_version,
-            acknowledged_findings=[
-                AcknowledgedFinding(
-                    code=f["code"],
-                    ingredient=f.get("ingredient"),
-                    reason=f["reason"],
-                    severity=f["severity"],
-                )
-                for f in result["findings"]
-                if f["code"] in codes
-            ],
-            acknowledgement_reason=acknowledged.reason if acknowledged else None,
-        ),
-        source=SOURCE,
-    )
-    return views.appointment(await _reload(tx, who, appointment_id))
+    row = await sessions.start(db, _formulary(request), _caller(who, request), appointment_id, body)
+    return views.appointment(row)
 
 
-NO_PREPARATION = Preparation(disinfection="not_applicable", numbing_cream=False)
+@router.post(
+    "/appointments/{appointment_id}/cross-check",
+    summary="Re-check a changed plan before injecting it, during the session (practitioners)",
+    description=(
+        "The practitioner changed what will be injected (another blend or ingredient, lot, "
+        "or area): formulary checks it as at the start, and a passing check becomes the one "
+        "`complete` compares against. Same body and refusals as `start`; a refused plan "
+        "changes nothing. Emits SessionRechecked."
+    ),
+    responses={403: FORBIDDEN, 404: NOT_FOUND, 409: _REFUSED_PLAN, 503: _NO_FORMULARY},
+)
+async def cross_check(
+    appointment_id: UUID, body: SessionStart, db: Db, who: Practitioner, request: Request
+) -> AppointmentRead:
+    row = await sessions.recheck(
+        db, _formulary(request), _caller(who, request), appointment_id, body
+    )
+    return views.appointment(row)
 
 
 @router.post(
     "/appointments/{appointment_id}/complete",
     summary="Record what was administered and close the session (practitioners only)",
     description=(
-        "A treatment records its preparation and at least one ingredient with lot and amount. "
-        "Blend and areas default to what the start cross-checked. Emits SessionCompleted with "
-        "all of it plus `next_session_due` (during the course) or `maintenance_due` (after it) "
-        "from the patient's treatment plan."
+        "A treatment records its preparation and each ingredient with lot, amount and unit. "
+        "Blend and areas default to what the last passing check covered. Formulary checks "
+        "exactly what was given; anything that check would not pass and the last passing "
+        "check did not cover (another ingredient, lot or area, a higher amount, a lot "
+        "recalled or expired since, a safety profile changed since) is a deviation: 409 "
+        "`unchecked-administration` with `deviations` (each with its findings and codes) "
+        "until `acknowledgement` names every code with a reason. Acknowledged, it is "
+        "recorded as given, flagged, and the clinic's manager is alerted. A lot of another "
+        "ingredient, an unknown lot or a unit that is not the ingredient's is a 422 naming "
+        "`ingredients[i]`. Formulary down → 503, nothing recorded. Emits SessionCompleted "
+        "with the deviations and `next_session_due` / `maintenance_due` from the plan."
     ),
-    responses={403: FORBIDDEN, 404: NOT_FOUND, 409: ILLEGAL},
+    responses={
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+        409: problem(
+            "Illegal transition, or `unchecked-administration` with `deviations` and "
+            "`unacknowledged_codes`"
+        ),
+        503: _NO_FORMULARY,
+    },
 )
 async def complete(
-    appointment_id: UUID, body: SessionCompletion, tx: Tx, who: Practitioner
+    appointment_id: UUID, body: SessionCompletion, db: Db, who: Practitioner, request: Request
 ) -> AppointmentRead:
-    row, status = await _transition(tx, who, appointment_id, Action.complete)
-    is_treatment = row["kind"] == TreatmentKind.treatment
-    if is_treatment and body.preparation is None:
-        raise Invalid("A treatment records its preparation.", field="preparation")
-    if is_treatment and not body.ingredients:
-        raise Invalid(
-            "A treatment records each ingredient injected, with lot and amount.",
-            field="ingredients",
-        )
-    started = row["cross_check"] or {}
-    filled = body.model_copy(
-        update={
-            "areas": body.areas
-            or [Area(a) for a in started.get("areas") or row["treatment_areas"]],
-            "blend_id": body.blend_id
-            or (UUID(started["blend_id"]) if started.get("blend_id") else None),
-            "blend_version": body.blend_version or started.get("blend_version"),
-        }
-    )
-    completion = SessionCompletion.model_validate(filled.model_dump())
-    now = datetime.now(UTC)
-    await repository.update_appointment(
-        tx,
-        network_id=who.network_id,
-        id=appointment_id,
-        changes={
-            "status": status.value,
-            "completed_at": now,
-            "completed_by": who.sub,
-            "completion": completion.model_dump(mode="json"),
-        },
-    )
-    row = await _reload(tx, who, appointment_id)
-    next_due, maintenance_due = await _due_dates(tx, row)
-    await outbox.add(
-        tx,
-        SessionCompleted(
-            **views.event_facts(row),
-            completed_at=now,
-            completed_by=who.sub,
-            preparation=(
-                Preparation(**completion.preparation.model_dump())
-                if completion.preparation
-                else NO_PREPARATION
-            ),
-            blend_id=completion.blend_id,
-            blend_version=completion.blend_version,
-            blend_name=completion.blend_name,
-            ingredients=[AdministeredIngredient(**i.model_dump()) for i in completion.ingredients],
-            technique=completion.technique,
-            depth_mm=completion.depth_mm,
-            injection_count=completion.injection_count,
-            immediate_reactions=completion.immediate_reactions,
-            notes=completion.notes,
-            treatment_plan_id=row["treatment_plan_id"],
-            next_session_due=next_due,
-            maintenance_due=maintenance_due,
-        ),
-        source=SOURCE,
+    row = await sessions.complete(
+        db, _formulary(request), _caller(who, request), appointment_id, body
     )
     return views.appointment(row)
-
-
-async def _due_dates(tx: Transaction, row: dict[str, Any]) -> tuple[date | None, date | None]:
-    """(next course session due, next maintenance due) from the appointment's plan."""
-    if row["treatment_plan_id"] is None:
-        return None, None
-    plan_row = await repository.get_plan(
-        tx, network_id=row["network_id"], id=row["treatment_plan_id"]
-    )
-    assert plan_row is not None
-    plan = domain_plan(plan_row)
-    dates = await repository.plan_session_dates(tx, network_id=row["network_id"], plan_id=plan.id)
-    due = next_session_due(plan, dates)
-    if len(dates) < plan.sessions_planned:
-        return due, None
-    return None, due

@@ -77,6 +77,7 @@ def appointment(row: dict[str, Any]) -> AppointmentRead:
         started_at=row["started_at"],
         started_by=row["started_by"],
         cross_check=row["cross_check"],
+        cross_checks=row.get("checks") or [],
         acknowledgement=row["acknowledgement"],
         completed_at=row["completed_at"],
         completed_by=row["completed_by"],

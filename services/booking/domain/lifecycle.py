@@ -1,6 +1,7 @@
 """The appointment state machine.
 
     booked ──check_in──► checked_in ──start──► in_progress ──complete──► completed
+                                                  └─cross_check─┘ (a changed plan, re-checked)
       │ ▲                   │
       │ └─reschedule        ├──cancel──► cancelled
       ├──cancel──► cancelled└──no_show─► no_show
@@ -37,6 +38,7 @@ class Action(StrEnum):
     cancel = "cancel"
     check_in = "check_in"
     start = "start"
+    cross_check = "cross_check"
     complete = "complete"
     no_show = "no_show"
 
@@ -68,7 +70,10 @@ TRANSITIONS: Mapping[Status, Mapping[Action, Status]] = MappingProxyType(
                 Action.no_show: Status.no_show,
             }
         ),
-        Status.in_progress: MappingProxyType({Action.complete: Status.completed}),
+        # While in progress the practitioner may change the plan and have it re-checked.
+        Status.in_progress: MappingProxyType(
+            {Action.cross_check: Status.in_progress, Action.complete: Status.completed}
+        ),
         Status.completed: MappingProxyType({}),
         Status.cancelled: MappingProxyType({}),
         Status.no_show: MappingProxyType({}),

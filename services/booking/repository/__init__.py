@@ -40,6 +40,7 @@ from services.booking.repository.plans import (
     latest_plan_for,
     list_plans,
     plan_session_dates,
+    plan_with_treatment,
 )
 from services.booking.repository.practitioners import (
     delete_time_off,
@@ -54,10 +55,6 @@ from services.booking.repository.practitioners import (
     working_hours,
     works_at,
 )
-from services.booking.repository.skeleton import (
-    get_skeleton_session,
-    insert_skeleton_session,
-)
 
 __all__ = [
     "availability_context",
@@ -69,7 +66,6 @@ __all__ = [
     "get_clinic",
     "get_plan",
     "get_practitioner",
-    "get_skeleton_session",
     "get_treatment_type",
     "insert_appointment",
     "insert_clinic",
@@ -77,7 +73,6 @@ __all__ = [
     "insert_practitioner",
     "insert_price",
     "insert_room",
-    "insert_skeleton_session",
     "insert_time_off",
     "insert_treatment_type",
     "latest_plan_for",
@@ -91,6 +86,7 @@ __all__ = [
     "list_treatment_types",
     "patient_known",
     "plan_session_dates",
+    "plan_with_treatment",
     "remember_patient",
     "replace_working_hours",
     "set_practitioner_clinics",

@@ -72,3 +72,29 @@ async def plan_session_dates(tx: Transaction, *, network_id: UUID, plan_id: UUID
         plan_id,
     )
     return [r["day"] for r in rows]
+
+
+async def plan_with_treatment(
+    tx: Transaction,
+    *,
+    network_id: UUID,
+    plan_id: UUID | None = None,
+    patient_id: UUID | None = None,
+    indication: str | None = None,
+) -> dict[str, Any] | None:
+    """A plan with its treatment type's name: by id, or the patient's latest for an indication."""
+    return row_dict(
+        await tx.fetchrow(
+            """SELECT p.*, t.name AS treatment_name FROM treatment_plans p
+               JOIN treatment_types t ON t.id = p.treatment_type_id
+               WHERE p.network_id = $1
+                 AND ($2::uuid IS NULL OR p.id = $2)
+                 AND ($3::uuid IS NULL OR p.patient_id = $3)
+                 AND ($4::text IS NULL OR p.indication = $4)
+               ORDER BY p.created_at DESC, p.id LIMIT 1""",
+            network_id,
+            plan_id,
+            patient_id,
+            indication,
+        )
+    )

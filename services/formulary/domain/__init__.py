@@ -48,6 +48,7 @@ from services.formulary.domain.codes import (
 from services.formulary.domain.engine import (
     CrossCheckResult,
     Finding,
+    check_lots_given,
     classes_flagged_by,
     cross_check,
     cross_reactions,
@@ -101,6 +102,7 @@ __all__ = [
     "Severity",
     "UnknownCode",
     "Verdict",
+    "check_lots_given",
     "classes_flagged_by",
     "cross_check",
     "cross_reactions",

@@ -93,6 +93,8 @@ class PlannedComponent:
 
     ingredient_code: str
     amount: Decimal | None = None
+    unit: str | None = None
+    """The unit `amount` was recorded in; it must be the ingredient's own (no conversion)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,6 +85,8 @@ class Reason(StrEnum):
     EXPIRED_LOT = "expired_lot"
     RECALLED_LOT = "recalled_lot"
     SKIN_TYPE_RISK = "skin_type_risk"
+    INDICATION_MISMATCH = "indication_mismatch"
+    AREA_MISMATCH = "area_mismatch"
 
 
 class Severity(StrEnum):

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from services.formulary.domain.catalog import (
     AllergenClass,
+    Blend,
     Ingredient,
     Lot,
     PlannedComponent,
@@ -73,6 +74,8 @@ def cross_check(
     approved_codes: frozenset[str],
     lots: Sequence[Lot] = (),
     areas: Sequence[str] = (),
+    blend: Blend | None = None,
+    indication: str | None = None,
     today: date,
 ) -> CrossCheckResult:
     """Check a planned session against the catalog and the patient's safety profile.
@@ -82,13 +85,15 @@ def cross_check(
     replica does not know; it is not a pass): no patient rule is evaluated, but the catalog
     findings (approval, dose, lots) are still listed so they can be fixed at the same time.
     A component listed twice counts once, with its amounts added (the limit is per session).
-    `areas` are validated but no rule depends on them: which areas a blend may treat is checked
-    against the blend with `validate_planned_areas`.
+    With a `blend`, a blend made for another `indication` than the one treated, or planned on
+    `areas` it is not made for, is a caution: the practitioner confirms it is the blend meant.
     Raises UnknownCode for codes the catalog does not have and InvalidPlan for unusable input.
     """
     planned = _planned_amounts(components, ingredients)
     _check_lots_and_areas(lots, areas, planned)
     findings: list[Finding] = []
+    if blend is not None:
+        findings.extend(_blend_findings(blend, indication, areas))
     for code, amount in planned.items():
         findings.extend(_catalog_findings(ingredients[code], amount, approved_codes))
     for lot in lots:
@@ -181,6 +186,16 @@ def _planned_amounts(
         if message is not None:
             errors.append(_field_error(f"components[{i}].amount", message))
             continue
+        unit = ingredients[component.ingredient_code].unit
+        if component.unit is not None and component.unit.strip().lower() != unit.lower():
+            errors.append(
+                _field_error(
+                    f"components[{i}].unit",
+                    f"{ingredients[component.ingredient_code].name} is measured in {unit}, "
+                    f"not {component.unit}; record the amount in {unit}.",
+                )
+            )
+            continue
         earlier = planned.get(component.ingredient_code)
         if component.amount is None:
             planned.setdefault(component.ingredient_code, None)
@@ -260,6 +275,59 @@ def _catalog_findings(
             )
         )
     return findings
+
+
+def check_lots_given(ingredient_codes: Sequence[str], lots: Sequence[Lot]) -> None:
+    """Each ingredient given came from a lot of that ingredient; InvalidPlan names `lots[i]`.
+
+    A lot of another substance is a wrong record, not a finding: what was injected is what the
+    lot holds, so the record must be corrected rather than acknowledged.
+    """
+    offset = len(lots) - len(ingredient_codes)
+    errors = [
+        _field_error(
+            f"lots[{offset + i}].lot_number",
+            f"Lot {lot.lot_number} is a lot of {lot.ingredient_code!r}, not of {code!r}.",
+        )
+        for i, (code, lot) in enumerate(zip(ingredient_codes, lots[offset:], strict=True))
+        if lot.ingredient_code != code
+    ]
+    _raise_for(errors, InvalidPlan)
+
+
+def _blend_findings(blend: Blend, indication: str | None, areas: Sequence[str]) -> list[Finding]:
+    """A blend used for another indication, or on areas it is not made for (cautions)."""
+    findings: list[Finding] = []
+    if indication is not None and indication != blend.indication:
+        findings.append(
+            _finding(
+                "indication_mismatch",
+                None,
+                Reason.INDICATION_MISMATCH,
+                Severity.CAUTION,
+                f"The blend {blend.name} is made for {_words(blend.indication)}, but this "
+                f"session treats {_words(indication)}; confirm it is the blend you mean and "
+                "acknowledge it before injecting, or choose a blend for this indication.",
+            )
+        )
+    made_for = ", ".join(_words(a) for a in blend.areas) or "no area"
+    for area in dict.fromkeys(areas):
+        if area not in blend.areas:
+            findings.append(
+                _finding(
+                    f"area_mismatch.{area}",
+                    None,
+                    Reason.AREA_MISMATCH,
+                    Severity.CAUTION,
+                    f"The blend {blend.name} is not made for the {_words(area)} (it is for "
+                    f"{made_for}); confirm and acknowledge before injecting it there.",
+                )
+            )
+    return findings
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ")
 
 
 def _lot_findings(lot: Lot, ingredient: Ingredient, today: date) -> list[Finding]:

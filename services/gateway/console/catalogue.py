@@ -4,43 +4,47 @@ what patients and staff were sent, and each message as it went out."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.gateway.console.pages import (
+    clinic_zone,
     clinics_of,
+    cursor_text,
     page,
     patient_names,
+    reader_zone,
     refusal,
     router,
-    zone,
 )
-from services.gateway.console.services import Answer, ask, send
+from services.gateway.console.services import Answer, ask, ask_all, items_of, send
 from services.gateway.console.sessions import CurrentStaff, StaffSession, checked_form
 
 MESSAGE_STATUSES = ["scheduled", "sending", "sent", "failed", "skipped", "withdrawn"]
-MESSAGE_KINDS = [
-    "appointment_confirmation",
-    "appointment_reminder",
-    "appointment_rescheduled",
-    "appointment_cancelled",
-    "aftercare",
-    "side_effect_checkin",
-    "next_session_due",
-    "maintenance_reminder",
-    "adverse_event_alert",
-    "recall_notice_patient",
-    "recall_notice_practitioner",
-]
-LIST_PAGE = 200
-MAX_PAGES = 10
-"""A whole list is read page by page, up to LIST_PAGE * MAX_PAGES items."""
+MESSAGE_KINDS = {
+    "appointment_confirmation": "Appointment confirmation",
+    "appointment_reminder": "Appointment reminder",
+    "appointment_rescheduled": "Appointment rescheduled",
+    "appointment_cancelled": "Appointment cancelled",
+    "aftercare": "Aftercare",
+    "side_effect_checkin": "Side-effect check-in",
+    "consultation_summary": "Consultation summary",
+    "next_session_due": "Next session due",
+    "maintenance_reminder": "Maintenance reminder",
+    "adverse_event_alert": "Adverse event alert (to staff)",
+    "unchecked_administration_alert": "Unchecked administration alert (to staff)",
+    "recall_notice_patient": "Recall notice to the patient",
+    "recall_notice_practitioner": "Recall notice to the practitioner",
+}
+"""notifications' message kinds (services/notifications/domain/kinds.py), as the Messages
+page's kind filter names them."""
+EXPOSURES_PER_PAGE = 100
+"""Sessions per page of a lot's ledger (each row is one audited read of its patient); the rest
+is one "next" link away, so a recall of any size shows every exposed patient."""
 MESSAGES_PER_PAGE = 50
 MAX_SEARCH = 200
 RECALL_REASON = (3, 1000)
@@ -56,13 +60,6 @@ def matches(needle: str, *haystack: str | None) -> bool:
     return any(needle in (text or "").casefold() for text in haystack)
 
 
-def when(moment: str | None, tz: ZoneInfo) -> str:
-    """An instant on a clinic's wall clock: '03 Mar 2026 10:30 CET'."""
-    if not moment:
-        return ""
-    return datetime.fromisoformat(moment).astimezone(tz).strftime("%d %b %Y %H:%M %Z")
-
-
 def not_found(request: Request, staff: StaffSession, what: str, back: str, label: str) -> Response:
     return refusal(
         request,
@@ -74,24 +71,6 @@ def not_found(request: Request, staff: StaffSession, what: str, back: str, label
         back=back,
         back_label=label,
     )
-
-
-async def every(
-    request: Request, staff: StaffSession, service: str, path: str
-) -> tuple[list[dict[str, Any]], Answer]:
-    """Every item of a paginated list of `service` (up to LIST_PAGE * MAX_PAGES)."""
-    items: list[dict[str, Any]] = []
-    cursor = None
-    answer = Answer()
-    for _ in range(MAX_PAGES):
-        answer = await ask(request, staff, service, path, {"limit": LIST_PAGE, "cursor": cursor})
-        if not answer.ok:
-            return items, answer
-        items.extend(answer.data.get("items", []))
-        cursor = answer.data.get("next_cursor")
-        if not cursor:
-            break
-    return items, answer
 
 
 # -- formulary ---------------------------------------------------------------------------------
@@ -129,13 +108,14 @@ async def formulary(request: Request, staff: CurrentStaff, q: str = "", lot: str
     """The catalog: ingredients, blends and lots, narrowed by a text and a lot number."""
     q, lot = q.strip(), lot.strip()
     errors = search_errors(q, lot)
-    (classes, a1), (ingredients, a2), (blends, a3), (lots, a4) = await asyncio.gather(
-        every(request, staff, "formulary", "/v1/allergen-classes"),
-        every(request, staff, "formulary", "/v1/ingredients"),
-        every(request, staff, "formulary", "/v1/blends"),
-        every(request, staff, "formulary", "/v1/lots"),
+    answers = await asyncio.gather(
+        ask_all(request, staff, "formulary", "/v1/allergen-classes"),
+        ask_all(request, staff, "formulary", "/v1/ingredients"),
+        ask_all(request, staff, "formulary", "/v1/blends"),
+        ask_all(request, staff, "formulary", "/v1/lots"),
     )
-    problem = a1.problem or a2.problem or a3.problem or a4.problem
+    classes, ingredients, blends, lots = (items_of(a) for a in answers)
+    problem = " ".join(dict.fromkeys(a.problem for a in answers if a.problem)) or None
     class_names = {c["code"]: c["name"] for c in classes}
     names = {i["code"]: i["name"] for i in ingredients}
     if errors:
@@ -182,45 +162,36 @@ async def formulary(request: Request, staff: CurrentStaff, q: str = "", lot: str
 
 
 async def exposure_rows(
-    request: Request, staff: StaffSession, exposures: list[dict[str, Any]]
+    request: Request,
+    staff: StaffSession,
+    exposures: list[dict[str, Any]],
+    clinics: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """Who received the lot, with the patient's name (when the role may read it), the clinic
-    and the practitioner, and the session's time on the clinic's wall clock."""
+    and the practitioner, and the zone of the session's clinic."""
     if not exposures:
         return []
-    (clinics, _), (practitioners, _), patients = await asyncio.gather(
-        clinics_of(request, staff),
-        every(request, staff, "booking", "/v1/practitioners"),
+    practitioners, patients = await asyncio.gather(
+        ask_all(request, staff, "booking", "/v1/practitioners"),
         patient_names(request, staff, {e["patient_id"] for e in exposures}),
     )
     by_id = {c["id"]: c for c in clinics}
-    staffed = {p["id"]: p["name"] for p in practitioners}
-    rows = []
-    for e in exposures:
-        clinic = by_id.get(e["clinic_id"])
-        tz = zone(clinic["timezone"] if clinic else None)
-        rows.append(
-            {
-                **e,
-                "patient": patients.get(e["patient_id"]),
-                "clinic": clinic["name"] if clinic else "Clinic",
-                "practitioner": staffed.get(e["practitioner_id"], "Practitioner"),
-                "at": when(e["administered_at"], tz),
-                "notified": when(e["recall_notified_at"], tz),
-            }
-        )
-    return rows
+    staffed = {p["id"]: p["name"] for p in items_of(practitioners)}
+    fallback = reader_zone(staff, clinics)
+    return [
+        {
+            **e,
+            "patient": patients.get(e["patient_id"]),
+            "clinic": by_id[e["clinic_id"]]["name"] if e["clinic_id"] in by_id else "Clinic",
+            "practitioner": staffed.get(e["practitioner_id"], "Practitioner"),
+            "tz": clinic_zone(e["clinic_id"], clinics, fallback),
+        }
+        for e in exposures
+    ]
 
 
 def lot_view(lot: dict[str, Any]) -> dict[str, Any]:
-    utc = zone("UTC")
-    recall = lot.get("recall") or {}
-    return {
-        **lot,
-        "state": lot_state(lot),
-        "received": when(lot["received_at"], utc),
-        "recalled": when(recall.get("recalled_at"), utc),
-    }
+    return {**lot, "state": lot_state(lot)}
 
 
 async def lot_page(
@@ -233,22 +204,35 @@ async def lot_page(
     problem: str | None = None,
     form: dict[str, str] | None = None,
     recalled: bool = False,
+    cursor: str | None = None,
 ) -> Response:
-    """One lot: its data, its recall (or the form to recall it), who received it."""
+    """One lot: its data, its recall (or the form to recall it), and who received it, a page
+    of sessions at a time from `cursor` with a link to the next."""
     found = await ask(request, staff, "formulary", f"/v1/lots/{lot_id}")
     if found.status == 404:
         return not_found(request, staff, "Lot", "/console/formulary", "Back to the formulary")
     lot = found.data if found.ok else None
     ingredient: dict[str, Any] | None = None
     exposures: list[dict[str, Any]] = []
+    clinics: list[dict[str, Any]] = []
+    following = None
     if lot:
-        got, listed = await asyncio.gather(
+        got, listed, (clinics, _) = await asyncio.gather(
             ask(request, staff, "formulary", f"/v1/ingredients/{lot['ingredient_code']}"),
-            ask(request, staff, "formulary", f"/v1/lots/{lot_id}/exposures", {"limit": 200}),
+            ask(
+                request,
+                staff,
+                "formulary",
+                f"/v1/lots/{lot_id}/exposures",
+                {"limit": EXPOSURES_PER_PAGE, "cursor": cursor},
+            ),
+            clinics_of(request, staff),
         )
         ingredient = got.data if got.ok else None
-        exposures = await exposure_rows(request, staff, (listed.data or {}).get("items", []))
+        exposures = await exposure_rows(request, staff, items_of(listed), clinics)
         problem = problem or listed.problem
+        following = (listed.data or {}).get("next_cursor") if listed.ok else None
+    base = f"/console/formulary/lots/{lot_id}"
     return page(
         request,
         "formulary_lot.html",
@@ -256,8 +240,11 @@ async def lot_page(
         status_code,
         title=f"Lot {lot['lot_number']}" if lot else "Lot",
         lot=lot_view(lot) if lot else None,
+        tz=reader_zone(staff, clinics),
         ingredient=ingredient,
         exposures=exposures,
+        later=f"{base}?{urlencode({'cursor': following})}#exposures-heading" if following else None,
+        first=f"{base}#exposures-heading" if cursor else None,
         may_recall=staff.has_any("network_admin"),
         form=form or {},
         recalled=recalled,
@@ -268,13 +255,13 @@ async def lot_page(
 
 @router.get("/formulary/lots/{lot_id}")
 async def lot_detail(
-    request: Request, staff: CurrentStaff, lot_id: str, recalled: bool = False
+    request: Request, staff: CurrentStaff, lot_id: str, recalled: bool = False, cursor: str = ""
 ) -> Response:
     try:
         chosen = UUID(lot_id)
     except ValueError:
         return not_found(request, staff, "Lot", "/console/formulary", "Back to the formulary")
-    return await lot_page(request, staff, chosen, recalled=recalled)
+    return await lot_page(request, staff, chosen, recalled=recalled, cursor=cursor_text(cursor))
 
 
 def recall_errors(reason: str, confirmed: bool) -> dict[str, str]:
@@ -369,7 +356,8 @@ def choice_errors(status: str, kind: str) -> dict[str, str]:
 async def message_rows(
     request: Request, staff: StaffSession, messages: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Messages with their patient's name, their clinic and their times on its wall clock."""
+    """Messages with their patient's name, their clinic, and the zone of their times: their
+    clinic's, else the reader's."""
     if not messages:
         return []
     (clinics, _), patients = await asyncio.gather(
@@ -377,21 +365,16 @@ async def message_rows(
         patient_names(request, staff, {m["patient_id"] for m in messages if m["patient_id"]}),
     )
     by_id = {c["id"]: c for c in clinics}
-    rows = []
-    for m in messages:
-        clinic = by_id.get(m["clinic_id"] or "")
-        tz = zone(clinic["timezone"] if clinic else None)
-        rows.append(
-            {
-                **m,
-                "tz": tz,
-                "clinic": clinic["name"] if clinic else None,
-                "at": when(m["sent_at"] or m["send_at"], tz),
-                "created": when(m["created_at"], tz),
-                "patient": patients.get(m["patient_id"]) if m["patient_id"] else None,
-            }
-        )
-    return rows
+    fallback = reader_zone(staff, clinics)
+    return [
+        {
+            **m,
+            "tz": clinic_zone(m["clinic_id"], clinics, fallback),
+            "clinic": by_id[m["clinic_id"]]["name"] if m["clinic_id"] in by_id else None,
+            "patient": patients.get(m["patient_id"]) if m["patient_id"] else None,
+        }
+        for m in messages
+    ]
 
 
 @router.get("/messages")
@@ -424,7 +407,7 @@ async def messages(
         errors.update(
             {("patient" if k == "patient_id" else k): v for k, v in listed.errors.items()}
         )
-        rows = await message_rows(request, staff, (listed.data or {}).get("items", []))
+        rows = await message_rows(request, staff, items_of(listed))
     next_cursor = (listed.data or {}).get("next_cursor") if listed.ok else None
     filters = {"patient": text, "status": status, "kind": kind}
     return page(
@@ -433,9 +416,10 @@ async def messages(
         staff,
         title="Messages",
         statuses=[(s, s.capitalize()) for s in MESSAGE_STATUSES],
-        kinds=[(k, words(k).capitalize()) for k in MESSAGE_KINDS],
+        kinds=list(MESSAGE_KINDS.items()),
         form=filters,
         choices=choices,
+        more_choices=bool(choices) and bool((found.data or {}).get("next_cursor")),
         messages=rows,
         listed=listed.ok and listed.data is not None,
         older=("/console/messages?" + urlencode({**filters, "cursor": next_cursor}))
@@ -459,11 +443,6 @@ async def message_detail(request: Request, staff: CurrentStaff, message_id: str)
     message = None
     if found.ok:
         message = (await message_rows(request, staff, [found.data]))[0]
-        tz = message["tz"]
-        message["attempts"] = [
-            {**a, "started": when(a["started_at"], tz), "finished": when(a["finished_at"], tz)}
-            for a in message["attempts_log"]
-        ]
     return page(
         request,
         "message.html",

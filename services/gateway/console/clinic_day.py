@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import Response
 
+from services.gateway.console.clock import zone
 from services.gateway.console.pages import (
     clinics_of,
     home_clinic,
@@ -21,9 +22,8 @@ from services.gateway.console.pages import (
     patient_names,
     router,
     uuid_field,
-    zone,
 )
-from services.gateway.console.services import ask
+from services.gateway.console.services import ask, ask_all, items_of
 from services.gateway.console.sessions import CurrentStaff, StaffSession
 
 ROW_MINUTES = 30
@@ -190,33 +190,27 @@ async def clinic_day(
     booked = 0
     if clinic and not errors:
         listed, staffed, types = await asyncio.gather(
-            ask(
+            ask_all(
                 request,
                 staff,
                 "booking",
                 "/v1/appointments",
-                {"clinic_id": clinic["id"], "date": day.isoformat(), "limit": 200},
+                {"clinic_id": clinic["id"], "date": day.isoformat()},
             ),
-            ask(
-                request,
-                staff,
-                "booking",
-                "/v1/practitioners",
-                {"clinic_id": clinic["id"], "limit": 200},
-            ),
-            ask(request, staff, "booking", "/v1/treatment-types", {"limit": 200}),
+            ask_all(request, staff, "booking", "/v1/practitioners", {"clinic_id": clinic["id"]}),
+            ask_all(request, staff, "booking", "/v1/treatment-types"),
         )
-        notices += [listed.problem, staffed.problem]
+        notices += [listed.problem, staffed.problem, types.problem]
         errors.update({k: v for k, v in listed.errors.items() if k in ("date", "clinic_id")})
-        items = (listed.data or {}).get("items", [])
-        practitioners = list((staffed.data or {}).get("items", []))
+        items = items_of(listed)
+        practitioners = list(items_of(staffed))
         known = {p["id"] for p in practitioners}
         # Someone who no longer works here keeps a column while they have appointments.
         practitioners += [
             {"id": who, "name": "Practitioner no longer at this clinic"}
             for who in sorted({a["practitioner_id"] for a in items} - known)
         ]
-        treatments = {t["id"]: t["name"] for t in (types.data or {}).get("items", [])}
+        treatments = {t["id"]: t["name"] for t in items_of(types)}
         columns, patients = await asyncio.gather(
             _columns(request, staff, clinic, day, tz, practitioners),
             patient_names(request, staff, {a["patient_id"] for a in items}),
@@ -230,7 +224,6 @@ async def clinic_day(
                     **a,
                     "start": start,
                     "end": end,
-                    "time": f"{start.astimezone(tz):%H:%M} to {end.astimezone(tz):%H:%M}",
                     "patient": patients.get(a["patient_id"]),
                     "treatment": treatments.get(a["treatment_type_id"])
                     or f"{a['kind']} · {a['indication']}".replace("_", " "),
@@ -246,6 +239,7 @@ async def clinic_day(
         clinics=[(c["id"], c["name"]) for c in clinics],
         clinic_id=str(chosen or clinic_id),
         clinic=clinic if not errors.get("clinic_id") else None,
+        tz=str(tz),
         day=day.isoformat(),
         day_label=day.strftime("%A %d %B %Y"),
         previous_day=(day - timedelta(days=1)).isoformat(),

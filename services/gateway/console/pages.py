@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,12 +16,13 @@ from fastapi.templating import Jinja2Templates
 
 from services.gateway import accounts, domain
 from services.gateway.api.tokens import client_address
-from services.gateway.console import sessions
-from services.gateway.console.services import Answer, ask
+from services.gateway.console import clock, sessions
+from services.gateway.console.services import Answer, ask, ask_all, items_of
 from services.gateway.console.sessions import CurrentStaff, StaffSession
 from services.gateway.errors import InvalidGrant, TooManyAttempts
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+clock.install(templates.env)
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -169,17 +170,6 @@ async def sign_out(request: Request, staff: CurrentStaff) -> Response:
 # -- pages -------------------------------------------------------------------------------------
 
 
-def local_time(moment: str, tz: ZoneInfo) -> str:
-    return datetime.fromisoformat(moment).astimezone(tz).strftime("%H:%M")
-
-
-def zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def parse_day(text: str, tz: ZoneInfo, errors: dict[str, str]) -> date:
     if not text:
         return datetime.now(tz).date()
@@ -188,6 +178,11 @@ def parse_day(text: str, tz: ZoneInfo, errors: dict[str, str]) -> date:
     except ValueError:
         errors["date"] = "Enter a day as YYYY-MM-DD."
         return datetime.now(tz).date()
+
+
+def cursor_text(text: str) -> str | None:
+    """A page's cursor from the address bar, passed on as it came (the service checks it)."""
+    return text.strip()[:500] or None
 
 
 def uuid_field(text: str, field: str, label: str, errors: dict[str, str]) -> UUID | None:
@@ -201,14 +196,33 @@ def uuid_field(text: str, field: str, label: str, errors: dict[str, str]) -> UUI
 
 
 async def clinics_of(request: Request, staff: StaffSession) -> tuple[list[dict[str, Any]], Answer]:
-    answer = await ask(request, staff, "booking", "/v1/clinics", {"limit": 200})
-    return (answer.data or {}).get("items", []) if answer.ok else [], answer
+    """Every clinic of the network (booking's list, followed to its end)."""
+    answer = await ask_all(request, staff, "booking", "/v1/clinics")
+    return items_of(answer), answer
 
 
 def home_clinic(staff: StaffSession, clinics: list[dict[str, Any]]) -> dict[str, Any]:
     """The clinic a page opens on: the staff member's first clinic, else the network's first."""
+    return (my_clinics(staff, clinics) or clinics)[0]
+
+
+def my_clinics(staff: StaffSession, clinics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The clinics the staff member works for: those of their account, or all when it names
+    none (the token's `clinic_ids`, empty = every clinic of the network)."""
     mine = {str(c) for c in staff.account.get("clinic_ids") or []}
-    return next((c for c in clinics if c["id"] in mine), clinics[0])
+    return [c for c in clinics if c["id"] in mine] if mine else list(clinics)
+
+
+def reader_zone(staff: StaffSession, clinics: list[dict[str, Any]]) -> str:
+    """The zone for a time that belongs to no clinic: the staff member's clinics' zone when
+    they all keep one, else UTC (the filters always print which)."""
+    return clock.shared_zone(my_clinics(staff, clinics)) or clock.UTC_NAME
+
+
+def clinic_zone(clinic_id: str | None, clinics: list[dict[str, Any]], fallback: str) -> str:
+    """The zone of the clinic a time belongs to, else `fallback`."""
+    found = next((c for c in clinics if c["id"] == clinic_id), None) if clinic_id else None
+    return str(found["timezone"]) if found and found.get("timezone") else fallback
 
 
 async def patient_names(request: Request, staff: StaffSession, ids: set[str]) -> dict[str, str]:

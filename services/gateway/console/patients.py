@@ -4,24 +4,37 @@ profile."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from services.gateway.console import clock
 from services.gateway.console import patient_forms as forms
-from services.gateway.console.pages import clinics_of, home_clinic, page, refusal, router, zone
-from services.gateway.console.services import Answer, ask, send
+from services.gateway.console.pages import (
+    clinic_zone,
+    clinics_of,
+    cursor_text,
+    my_clinics,
+    page,
+    reader_zone,
+    refusal,
+    router,
+)
+from services.gateway.console.services import Answer, ask, ask_all, items_of, send
+from services.gateway.console.session_forms import finding_rows, ingredient_name
 from services.gateway.console.sessions import CurrentStaff, StaffSession, checked_form
 from shared import vocabulary
 
 CLINICAL_ROLES = ("practitioner", "clinic_manager", "network_admin")
 AUDIT_ROLES = ("clinic_manager", "network_admin")
 PROFILE_WRITERS = ("practitioner",)
-DEFAULT_TIMEZONE = "Europe/Paris"
+SEARCH_PAGE = 50
+CHART_MESSAGES = 50
+"""The newest messages on the chart; the rest are in the Messages pages of the patient."""
+AUDIT_PAGE = 50
 STALE = (
     "Someone else changed this patient since you opened the form, so nothing was saved. "
     "Reload to see their change, then make yours again."
@@ -29,14 +42,23 @@ STALE = (
 
 
 @router.get("/patients")
-async def patients(request: Request, staff: CurrentStaff, q: str = "") -> Response:
-    """Find a patient by part of a name, an email or a phone number."""
+async def patients(
+    request: Request, staff: CurrentStaff, q: str = "", cursor: str = ""
+) -> Response:
+    """Find a patient by part of a name, an email or a phone number, a page at a time."""
     q = q.strip()
     found: list[dict[str, Any]] = []
     answer = Answer()
     if q:
-        answer = await ask(request, staff, "records", "/v1/patients", {"q": q, "limit": 50})
-        found = (answer.data or {}).get("items", []) if answer.ok else []
+        answer = await ask(
+            request,
+            staff,
+            "records",
+            "/v1/patients",
+            {"q": q, "limit": SEARCH_PAGE, "cursor": cursor_text(cursor)},
+        )
+        found = items_of(answer)
+    following = (answer.data or {}).get("next_cursor") if answer.ok else None
     return page(
         request,
         "patients.html",
@@ -45,6 +67,8 @@ async def patients(request: Request, staff: CurrentStaff, q: str = "") -> Respon
         q=q,
         searched=bool(q),
         patients=found,
+        more=f"/console/patients?{urlencode({'q': q, 'cursor': following})}" if following else None,
+        first=f"/console/patients?{urlencode({'q': q})}" if cursor and q else None,
         errors=answer.errors,
         problem=None if answer.errors.get("q") else answer.problem,
     )
@@ -53,16 +77,48 @@ async def patients(request: Request, staff: CurrentStaff, q: str = "") -> Respon
 # -- registering -------------------------------------------------------------------------------
 
 
+def offered_clinics(staff: StaffSession, clinics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The clinics a registration may name: the staff member's (all, for an unscoped account)."""
+    offered = my_clinics(staff, clinics)
+    scoped = [str(c) for c in staff.account.get("clinic_ids") or []]
+    if not offered and len(scoped) == 1:
+        # Booking did not list it: the account's one clinic is still where they register.
+        return [{"id": scoped[0], "name": "Your clinic", "timezone": None}]
+    return offered
+
+
+def registering_clinic(offered: list[dict[str, Any]], chosen: str = "") -> dict[str, Any] | None:
+    """The clinic the patient registers at: the one chosen, else the staff member's only one."""
+    if chosen:
+        return next((c for c in offered if c["id"] == chosen), None)
+    return offered[0] if len(offered) == 1 else None
+
+
+def clinic_errors(
+    chosen: str, offered: list[dict[str, Any]], listed: Answer, errors: dict[str, str]
+) -> None:
+    """A registration names a clinic the staff member works for (booking lists them)."""
+    if not chosen:
+        errors["clinic_id"] = "Choose the clinic where the patient registers."
+    elif listed.ok and chosen not in {c["id"] for c in offered}:
+        errors["clinic_id"] = "Choose one of your clinics from the list."
+
+
 @router.get("/patients/new")
 async def register_form(request: Request, staff: CurrentStaff) -> Response:
-    """An empty registration form; the timezone defaults to the staff member's clinic's."""
-    clinics, _ = await clinics_of(request, staff)
-    clinic = home_clinic(staff, clinics) if clinics else None
+    """An empty registration form at the staff member's clinic; with several, they choose."""
+    clinics, listed = await clinics_of(request, staff)
+    offered = offered_clinics(staff, clinics)
+    clinic = registering_clinic(offered)
     values = dict.fromkeys(forms.CONTACT_FIELDS, "")
-    values.update(locale="en", timezone=(clinic or {}).get("timezone") or DEFAULT_TIMEZONE)
+    # The patient's own zone starts as the clinic's, when it is known before the choice.
+    zone = (clinic or {}).get("timezone") or clock.shared_zone(offered) or ""
+    values.update(locale="en", timezone=zone)
     return await _register_page(
         request,
         staff,
+        offered,
+        listed,
         values=values,
         form={"clinic_id": (clinic or {}).get("id", ""), "idempotency_key": str(uuid4())},
         allergies=[forms.blank_row("allergy")],
@@ -73,28 +129,36 @@ async def register_form(request: Request, staff: CurrentStaff) -> Response:
 async def register(request: Request, staff: CurrentStaff) -> Response:
     """Register the patient once (the form's idempotency key), then open their chart."""
     form = await checked_form(request, staff)
+    clinics, listed = await clinics_of(request, staff)
+    offered = offered_clinics(staff, clinics)
     values = forms.contact_values(form)
     kept = {
-        "clinic_id": form.get("clinic_id", ""),
+        "clinic_id": form.get("clinic_id", "").strip(),
         "idempotency_key": _key(form.get("idempotency_key")),
         "consent_treatment": form.get("consent_treatment", ""),
         "consent_marketing": form.get("consent_marketing", ""),
     }
     more = form.get("more") == "allergy"
     allergies = forms.rows(form, "allergy", extra=1 if more else 0) or [forms.blank_row("allergy")]
+    shown = {"values": values, "form": kept, "allergies": allergies}
     if more:
-        return await _register_page(request, staff, values=values, form=kept, allergies=allergies)
+        return await _register_page(request, staff, offered, listed, **shown)
     errors: dict[str, str] = {}
+    clinic_errors(kept["clinic_id"], offered, listed, errors)
+    clinic = registering_clinic(offered, kept["clinic_id"])
+    if not values["timezone"] and clinic:
+        values["timezone"] = clinic.get("timezone") or ""
     body = forms.contact_body(values, errors)
+    if "clinic_id" in errors and not values["timezone"]:
+        # An empty timezone becomes the clinic's once one is chosen: one thing to fix, not two.
+        errors.pop("timezone", None)
     declared, origin = forms.allergies_body(allergies, errors, with_status=False)
     if errors:
-        return await _register_page(
-            request, staff, values=values, form=kept, allergies=allergies, errors=errors
-        )
+        return await _register_page(request, staff, offered, listed, **shown, errors=errors)
     body = {k: v for k, v in body.items() if v is not None}
-    body.update(consents=forms.consents_body(form), declared_allergies=declared)
-    if kept["clinic_id"]:
-        body["clinic_id"] = kept["clinic_id"]
+    body.update(
+        consents=forms.consents_body(form), declared_allergies=declared, clinic_id=kept["clinic_id"]
+    )
     answer = await send(
         request, staff, "records", "POST", "/v1/patients", body,
         idempotency_key=kept["idempotency_key"],
@@ -104,9 +168,9 @@ async def register(request: Request, staff: CurrentStaff) -> Response:
     return await _register_page(
         request,
         staff,
-        values=values,
-        form=kept,
-        allergies=allergies,
+        offered,
+        listed,
+        **shown,
         errors=forms.field_errors(answer.body, {"declared_allergies": ("allergy", origin)}),
         answer=answer,
     )
@@ -115,6 +179,8 @@ async def register(request: Request, staff: CurrentStaff) -> Response:
 async def _register_page(
     request: Request,
     staff: StaffSession,
+    offered: list[dict[str, Any]],
+    listed: Answer,
     *,
     values: dict[str, str],
     form: dict[str, str],
@@ -125,7 +191,7 @@ async def _register_page(
     # Without formulary's list the form offers the shared vocabulary's classes instead.
     classes, _ = await allergen_choices(request, staff)
     existing = _existing_patient(answer)
-    problem = None
+    problem = listed.problem
     if answer is not None and not existing:
         problem = answer.problem if answer.status != 422 or not errors else None
     return page(
@@ -136,6 +202,9 @@ async def _register_page(
         title="Register a patient",
         values=values,
         form=form,
+        # One clinic is shown as it is; several (or all) are a choice, none preselected.
+        only_clinic=offered[0] if len(offered) == 1 else None,
+        clinic_choices=[(c["id"], c["name"]) for c in offered],
         allergies=allergies,
         allergen_choices=classes,
         channels=forms.CHANNELS,
@@ -165,8 +234,8 @@ async def allergen_choices(
     """The allergen classes of formulary by name, then single ingredients, as option groups.
 
     Codes already on a profile (`keep`) stay choosable even when neither list has them."""
-    answer = await ask(request, staff, "formulary", "/v1/allergen-classes", {"limit": 200})
-    listed = [(c["code"], c["name"]) for c in (answer.data or {}).get("items", [])]
+    answer = await ask_all(request, staff, "formulary", "/v1/allergen-classes")
+    listed = [(c["code"], c["name"]) for c in items_of(answer)]
     if not listed:
         listed = list(vocabulary.ALLERGEN_CLASSES.items())
     ingredients = [(code, label) for code, (label, _) in vocabulary.INGREDIENTS.items()]
@@ -192,31 +261,37 @@ def _key(text: str | None) -> str:
 
 @router.get("/patients/{patient_id}")
 async def chart(
-    request: Request, staff: CurrentStaff, patient_id: str, saved: str = ""
+    request: Request, staff: CurrentStaff, patient_id: str, saved: str = "", audit: str = ""
 ) -> Response:
-    """The patient's chart: contact data for everyone; clinical parts for clinicians."""
+    """The patient's chart: contact data for everyone; clinical parts for clinicians. Every
+    treatment and adverse event; the newest messages and audit entries, with links to more."""
     found = await _patient(request, staff, patient_id)
     if isinstance(found, Response):
         return found
     pid = found["id"]
     clinical = staff.has_any(*CLINICAL_ROLES)
     reads = {
-        "clinics": ask(request, staff, "booking", "/v1/clinics", {"limit": 200}),
-        "messages": ask(request, staff, "notifications", "/v1/messages", {"patient_id": pid}),
-    }
+        "messages": ask(
+            request, staff, "notifications", "/v1/messages",
+            {"patient_id": pid, "limit": CHART_MESSAGES},
+        ),
+    }  # fmt: skip
     if clinical:
         reads |= {
             "profile": ask(request, staff, "records", f"/v1/patients/{pid}/safety-profile"),
             "history": ask(request, staff, "records", f"/v1/patients/{pid}/medical-history"),
-            "treatments": ask(request, staff, "records", f"/v1/patients/{pid}/treatments"),
-            "adverse": ask(request, staff, "records", f"/v1/patients/{pid}/adverse-events"),
+            "treatments": ask_all(request, staff, "records", f"/v1/patients/{pid}/treatments"),
+            "adverse": ask_all(request, staff, "records", f"/v1/patients/{pid}/adverse-events"),
         }
     if staff.has_any(*AUDIT_ROLES):
-        reads["audit"] = ask(request, staff, "records", f"/v1/patients/{pid}/audit")
-    answers = dict(zip(reads, await asyncio.gather(*reads.values()), strict=True))
-    clinics = (answers["clinics"].data or {}).get("items", []) if answers["clinics"].ok else []
-    tz = zone(home_clinic(staff, clinics)["timezone"] if clinics else found["timezone"])
-    parts = {name: _items(answer) for name, answer in answers.items()}
+        reads["audit"] = ask(
+            request, staff, "records", f"/v1/patients/{pid}/audit",
+            {"limit": AUDIT_PAGE, "cursor": cursor_text(audit)},
+        )  # fmt: skip
+    (clinics, _), *answered = await asyncio.gather(clinics_of(request, staff), *reads.values())
+    answers = dict(zip(reads, answered, strict=True))
+    fallback = reader_zone(staff, clinics)
+    parts = {name: items_of(answer) for name, answer in answers.items()}
     return page(
         request,
         "patient_chart.html",
@@ -224,21 +299,46 @@ async def chart(
         title=f"{found['family_name']}, {found['given_name']}",
         patient=found,
         saved=saved,
-        tz_name=str(tz),
+        tz=fallback,
         clinic_names={c["id"]: c["name"] for c in clinics},
-        consents=_consents(found, tz),
+        consents=_consents(found),
         clinical=clinical,
         may_edit_profile=staff.has_any(*PROFILE_WRITERS),
         may_read_audit=staff.has_any(*AUDIT_ROLES),
         profile=answers["profile"].data if "profile" in answers else None,
         history=answers["history"].data if "history" in answers else None,
-        treatments=[_treatment(t, tz) for t in parts.get("treatments", [])],
-        adverse_events=[{**a, "onset": when(a["onset_at"], tz)} for a in parts.get("adverse", [])],
-        messages=[_message(m, tz) for m in parts["messages"]],
-        audit=[{**e, "when": when(e["at"], tz)} for e in parts.get("audit", [])],
-        problems={name: a.problem for name, a in answers.items() if name != "clinics"},
+        treatments=[
+            {**_treatment(t), "tz": clinic_zone(t["clinic_id"], clinics, fallback)}
+            for t in parts.get("treatments", [])
+        ],
+        adverse_events=[
+            {**a, "tz": clinic_zone(a["clinic_id"], clinics, fallback)}
+            for a in parts.get("adverse", [])
+        ],
+        messages=[
+            {**_message(m), "tz": clinic_zone(m["clinic_id"], clinics, fallback)}
+            for m in parts["messages"]
+        ],
+        more_messages=_next(answers["messages"]) is not None,
+        audit=parts.get("audit", []),
+        older_audit=_audit_link(pid, _next(answers.get("audit"))),
+        newest_audit=_audit_link(pid, "") if audit else None,
+        problems={name: a.problem for name, a in answers.items()},
         skin_types=dict(forms.SKIN_TYPES),
     )
+
+
+def _next(answer: Answer | None) -> str | None:
+    """The cursor of the page after this one, if there is one."""
+    return (answer.data or {}).get("next_cursor") if answer and answer.ok else None
+
+
+def _audit_link(patient_id: str, cursor: str | None) -> str | None:
+    """The chart with the audit trail from `cursor` ("" for the newest entries)."""
+    if cursor is None:
+        return None
+    query = f"?{urlencode({'audit': cursor})}" if cursor else ""
+    return f"/console/patients/{patient_id}{query}#h-audit"
 
 
 async def _patient(request: Request, staff: StaffSession, patient_id: str) -> dict | Response:
@@ -276,18 +376,7 @@ def _not_found(request: Request, staff: StaffSession) -> Response:
     )
 
 
-def _items(answer: Answer) -> list[dict[str, Any]]:
-    return (answer.data or {}).get("items", []) if answer.ok else []
-
-
-def when(moment: str | None, tz: ZoneInfo) -> str:
-    """A service timestamp as the clinic's local date and time."""
-    if not moment:
-        return ""
-    return datetime.fromisoformat(moment).astimezone(tz).strftime("%d %b %Y, %H:%M")
-
-
-def _consents(patient: dict[str, Any], tz: ZoneInfo) -> list[dict[str, str]]:
+def _consents(patient: dict[str, Any]) -> list[dict[str, str]]:
     labels = {"treatment": "Treatment", "photos": "Photos", "marketing": "Marketing messages"}
     current = patient.get("consents") or {}
     return [
@@ -300,25 +389,40 @@ def _consents(patient: dict[str, Any], tz: ZoneInfo) -> list[dict[str, str]]:
                 if current[kind]["granted"]
                 else "withdrawn"
             ),
-            "when": when(current[kind]["recorded_at"], tz) if kind in current else "",
+            "recorded_at": current[kind]["recorded_at"] if kind in current else "",
         }
         for kind, label in labels.items()
     ]
 
 
-def _treatment(t: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+def _treatment(t: dict[str, Any]) -> dict[str, Any]:
+    """A treatment of the history, with what was given outside a passing safety check (its
+    deviations) in words."""
+    names = {i["ingredient_code"]: i["ingredient_name"] for i in t.get("ingredients") or []}
+    deviations = [
+        {
+            "ingredient": ingredient_name(d.get("ingredient_code"), names)
+            if d.get("ingredient_code")
+            else "The whole session",
+            "lots": ", ".join(d.get("lot_numbers") or []),
+            "rows": finding_rows(d.get("findings") or [], names, given=True),
+        }
+        for d in t.get("deviations") or []
+    ]
+    severe = any(r["severity_code"] == "contraindicated" for d in deviations for r in d["rows"])
     return {
         **t,
-        "completed": when(t["completed_at"], tz),
         "areas_text": ", ".join(a.replace("_", " ") for a in t["areas"]),
+        "deviation_list": deviations,
+        "deviation_severity": "contraindicated" if severe else "caution",
     }
 
 
-def _message(m: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+def _message(m: dict[str, Any]) -> dict[str, Any]:
     return {
         **m,
         "kind_text": str(m["kind"]).replace("_", " "),
-        "when": when(m.get("sent_at") or m.get("send_at") or m["created_at"], tz),
+        "at": m.get("sent_at") or m.get("send_at") or m["created_at"],
     }
 
 

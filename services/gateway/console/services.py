@@ -29,6 +29,12 @@ class Answer:
         return self.problem is None
 
 
+PAGE_SIZE = 200
+"""The services' largest page (`limit`, shared/pagination.py)."""
+MAX_PAGES = 50
+"""A whole list is read page by page up to PAGE_SIZE * MAX_PAGES items: far more than any list
+the console shows in one piece, and a bound on a cursor that never ends."""
+
 SERVICE_NAMES = {
     "booking": "Booking",
     "records": "Patient records",
@@ -47,6 +53,54 @@ async def ask(
     """GET `path` from `service` as the signed-in staff member."""
     query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
     return await _call(request, staff, service, "GET", path, params=query)
+
+
+async def ask_all(
+    request: Request,
+    staff: StaffSession,
+    service: str,
+    path: str,
+    params: dict[str, Any] | None = None,
+) -> Answer:
+    """Every item of a paginated list: follows `next_cursor` until it is null.
+
+    `data` is the list of items read. `problem` says when the list is incomplete: a page the
+    service refused, or more than PAGE_SIZE * MAX_PAGES items (never cut short in silence)."""
+    items: list[Any] = []
+    cursor = None
+    for _ in range(MAX_PAGES):
+        page = await ask(
+            request, staff, service, path, {**(params or {}), "limit": PAGE_SIZE, "cursor": cursor}
+        )
+        if not page.ok:
+            return _incomplete(page, items)
+        items.extend((page.data or {}).get("items", []))
+        cursor = (page.data or {}).get("next_cursor")
+        if not cursor:
+            return Answer(data=items)
+    name = SERVICE_NAMES[service]
+    return Answer(
+        data=items,
+        problem=f"{name} lists more than {len(items)} of these: only the first {len(items)} "
+        "are shown here.",
+    )
+
+
+def _incomplete(page: Answer, items: list[Any]) -> Answer:
+    """A refused page: the items read before it, and the service's problem."""
+    problem = page.problem or ""
+    if items:
+        problem += " The list shown is incomplete."
+    return Answer(
+        data=items, problem=problem.strip(), errors=page.errors, body=page.body, status=page.status
+    )
+
+
+def items_of(answer: Answer) -> list[Any]:
+    """The items of one page (`ask`) or of a whole list (`ask_all`), whatever the problem."""
+    if isinstance(answer.data, list):
+        return answer.data
+    return (answer.data or {}).get("items", []) if answer.ok else []
 
 
 async def send(

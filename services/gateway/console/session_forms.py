@@ -1,9 +1,23 @@
 """The appointment page's session forms read into the booking API's bodies, and the
 cross-check's findings put in plain words. Pure functions: a posted form (and what the page
-offered) in, a body and per-field messages out."""
+offered) in, a body and per-field messages out.
+
+Three forms send a plan or a record to booking:
+
+- **start** (`blend_id`, `area_<code>`) and **change what will be injected** (the same with the
+  prefix `plan_`, plus `plan_ingredient_<code>` and `plan_lots`): the plan formulary checks
+  before anything is injected. A `caution` comes back with its finding codes, which the form
+  then carries (`finding_codes`) with the acknowledgement's box and reason.
+- **complete**: one row per ingredient given (`ingredient_<i>`, `lot_<i>`, `amount_<i>`,
+  `unit_<i>`; `planned_<i>` marks the plan's rows), the preparation, areas and technique. A
+  deviation (409 `unchecked-administration`) comes back with its codes, which the form then
+  carries (`deviation_codes`) with one box per code (`ack_code_<n>`) and the reason.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
@@ -20,17 +34,27 @@ REASONS = {
     "expired_lot": "Expired lot",
     "recalled_lot": "Recalled lot",
     "skin_type_risk": "Skin type",
+    "indication_mismatch": "Blend made for another indication",
+    "area_mismatch": "Blend not made for this area",
+    "unknown_patient": "No safety profile",
 }
 
 REACTIONS = ("swelling", "redness", "bruising", "itching", "soreness", "allergic_reaction")
 """Immediate reactions offered when completing: the guide's common side effects."""
 
+MAX_ROWS = 50
+"""Ingredients one completion may record (booking's limit)."""
+MAX_CARRIED = 50
+"""Findings or deviations a form carries back (booking's limit on acknowledged codes)."""
+LOT_NUMBER_MAX = 100
+
 
 def finding_rows(
-    findings: list[dict[str, Any]], ingredient_names: dict[str, str]
+    findings: list[dict[str, Any]], ingredient_names: dict[str, str], *, given: bool = False
 ) -> list[dict[str, str]]:
     """Each finding as a row a practitioner reads: the ingredient, the allergen class,
-    condition or medication it concerns, how serious it is, and why."""
+    condition, medication or area it concerns, how serious it is, and why. `given`: findings
+    about what was already injected (a contraindicated one no longer "blocks" anything)."""
     rows = []
     for finding in findings:
         code = str(finding.get("code") or "")
@@ -39,21 +63,21 @@ def finding_rows(
         ingredient = finding.get("ingredient")
         severity = finding.get("severity")
         certainty = finding.get("certainty")
+        if severity == "contraindicated":
+            severity_text = "Contraindicated" if given else "Blocks the session"
+        else:
+            severity_text = "Caution"
         rows.append(
             {
                 "code": code,
-                "ingredient": (
-                    ingredient_names.get(ingredient)
-                    or vocabulary.label(ingredient)
-                    or ingredient.replace("_", " ")
-                    if ingredient
-                    else "The whole session"
-                ),
+                "ingredient": ingredient_name(ingredient, ingredient_names)
+                if ingredient
+                else "The whole session",
                 "reason": REASONS.get(reason, reason.replace("_", " ").capitalize()),
                 "concerns": (vocabulary.label(detail) or detail.replace("_", " "))
                 if detail
                 else "",
-                "severity": "Blocks the session" if severity == "contraindicated" else "Caution",
+                "severity": severity_text,
                 "severity_code": str(severity or ""),
                 "certainty": str(certainty or ""),
                 "explanation": str(finding.get("explanation") or ""),
@@ -62,49 +86,126 @@ def finding_rows(
     return rows
 
 
-def chosen_areas(form: dict[str, str], offered: list[str]) -> list[str]:
-    """The ticked areas (each a checkbox named `area_<code>`), in the order offered."""
-    return [area for area in offered if form.get(f"area_{area}")]
+def ingredient_name(code: str | None, names: dict[str, str]) -> str:
+    """The ingredient's name in the formulary, else the shared vocabulary's, else its code."""
+    if not code:
+        return ""
+    return names.get(code) or vocabulary.label(code) or code.replace("_", " ")
 
 
-def start_body(
-    form: dict[str, str], *, needs_blend: bool, offered_areas: list[str]
+def carried(form: dict[str, str], name: str) -> list[dict[str, Any]]:
+    """Findings or deviations a form carries back as JSON (what the page showed when it asked
+    for the acknowledgement), so a refusal that brings no new ones (e.g. formulary away) shows
+    them again with the acknowledgement as typed. Only shown back: booking re-checks."""
+    try:
+        value = json.loads(form.get(name) or "[]")
+    except ValueError:
+        return []
+    if not isinstance(value, list):
+        return []
+    return [item for item in value[:MAX_CARRIED] if isinstance(item, dict)]
+
+
+def as_carried(items: list[dict[str, Any]]) -> str:
+    return json.dumps(items[:MAX_CARRIED], separators=(",", ":"))
+
+
+# -- before injecting: start, and a changed plan ------------------------------------------------
+
+
+def chosen_areas(form: dict[str, str], offered: list[str], prefix: str = "") -> list[str]:
+    """The ticked areas (each a checkbox named `<prefix>area_<code>`), in the order offered."""
+    return [area for area in offered if form.get(f"{prefix}area_{area}")]
+
+
+def lot_numbers(text: str) -> list[str]:
+    """Lot numbers typed one after another, separated by commas or new lines."""
+    return [n.strip() for n in re.split(r"[,\n]", text) if n.strip()]
+
+
+def plan_body(
+    form: dict[str, str],
+    *,
+    needs_blend: bool,
+    offered_areas: list[str],
+    prefix: str = "",
+    ingredient_choice: list[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
-    """(body for POST start, errors that stop the form, errors of the acknowledgement).
+    """(body for POST start / cross-check, errors that stop the form, errors of the
+    acknowledgement). Field names carry `prefix` (the change form's is `plan_`).
 
-    A form answering a `caution` carries the finding codes it showed; the acknowledgement is
-    added only when it is ticked and has a reason. Otherwise the start is sent without it, so
-    the page shows the findings as they stand now, with the message next to the fields."""
+    With `ingredient_choice` (the change form), the plan is a blend, ticked ingredients, or
+    both (the ingredients are checked, and the blend's indication and areas compared), with
+    lots typed. A form answering a `caution` carries the finding codes it showed; the
+    acknowledgement is added only when it is ticked and has a reason. Otherwise the plan is
+    sent without it, so the page shows the findings as they stand now, with the message next
+    to the fields."""
     body: dict[str, Any] = {}
     errors: dict[str, str] = {}
     if needs_blend:
-        try:
-            body["blend_id"] = str(UUID(form.get("blend_id", "")))
-        except ValueError:
-            errors["blend_id"] = "Choose the blend you plan to inject."
-        areas = chosen_areas(form, offered_areas)
+        blend = form.get(f"{prefix}blend_id", "")
+        codes = [c for c in ingredient_choice or [] if form.get(f"{prefix}ingredient_{c}")]
+        if blend or ingredient_choice is None:
+            try:
+                body["blend_id"] = str(UUID(blend))
+            except ValueError:
+                errors[f"{prefix}blend_id"] = (
+                    "Choose the blend you plan to inject."
+                    if ingredient_choice is None
+                    else "Choose a blend from the list."
+                )
+        if codes:
+            body["ingredient_codes"] = codes
+        if ingredient_choice is not None and not blend and not codes:
+            errors[f"{prefix}blend_id"] = "Choose a blend, or tick the ingredients you will inject."
+        if ingredient_choice is not None:
+            lots = lot_numbers(form.get(f"{prefix}lots", ""))
+            if len(lots) > MAX_ROWS or any(len(n) > LOT_NUMBER_MAX for n in lots):
+                errors[f"{prefix}lots"] = (
+                    f"Name at most {MAX_ROWS} lots, each under {LOT_NUMBER_MAX} characters."
+                )
+            elif lots:
+                body["lot_numbers"] = lots
+        areas = chosen_areas(form, offered_areas, prefix)
         if offered_areas and not areas:
-            errors["areas"] = "Choose at least one area to treat."
+            errors[f"{prefix}areas"] = "Choose at least one area to treat."
         if areas:
             body["areas"] = areas
     ack_errors: dict[str, str] = {}
-    codes = [c for c in form.get("finding_codes", "").split(",") if c]
+    what = "the changed plan" if prefix else "the session"
+    codes = [c for c in form.get(f"{prefix}finding_codes", "").split(",") if c]
     if codes:
-        reason = form.get("ack_reason", "").strip()
-        if not form.get("acknowledge"):
-            ack_errors["acknowledge"] = "Tick this box to confirm you have weighed each finding."
+        reason = form.get(f"{prefix}ack_reason", "").strip()
+        if not form.get(f"{prefix}acknowledge"):
+            ack_errors[f"{prefix}acknowledge"] = (
+                "Tick this box to confirm you have weighed each finding."
+            )
         if len(reason) < 3:
-            ack_errors["ack_reason"] = "Say why the session goes ahead (at least 3 characters)."
+            ack_errors[f"{prefix}ack_reason"] = (
+                f"Say why {what} goes ahead (at least 3 characters)."
+            )
         elif len(reason) > 1000:
-            ack_errors["ack_reason"] = "Keep the reason under 1000 characters."
+            ack_errors[f"{prefix}ack_reason"] = "Keep the reason under 1000 characters."
         if not ack_errors:
             body["acknowledgement"] = {"reason": reason, "finding_codes": codes}
     return body, errors, ack_errors
 
 
+def start_body(
+    form: dict[str, str], *, needs_blend: bool, offered_areas: list[str]
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """(body for POST start, errors that stop the form, errors of the acknowledgement)."""
+    return plan_body(form, needs_blend=needs_blend, offered_areas=offered_areas)
+
+
+# -- after injecting: what was given ------------------------------------------------------------
+
+
 def _amount(text: str, unit: str) -> tuple[str | None, str | None]:
     """(the amount as a decimal string, or an error message)."""
     example = f"Enter the amount in {unit}, e.g. 0.5." if unit else "Enter an amount, e.g. 0.5."
+    if not text.strip():
+        return None, example
     try:
         value = Decimal(text.strip().replace(",", "."))
     except InvalidOperation:
@@ -135,16 +236,92 @@ def _optional_number(
     return str(value), None
 
 
+def ingredient_rows(
+    form: dict[str, str],
+    planned: list[dict[str, Any]],
+    catalog: dict[str, dict[str, Any]],
+    *,
+    as_posted: bool = False,
+) -> list[dict[str, Any]]:
+    """The completion form's ingredient rows: as posted (what the practitioner typed, blank
+    extra rows left out), else one per planned ingredient.
+
+    A row's unit is the ingredient's own in the formulary (`catalog`), as the page shows it.
+    `as_posted` (the record sent to booking): a row of the plan keeps the unit the page showed
+    when the practitioner typed the amount; a row added for another ingredient takes the unit
+    of the ingredient chosen (the practitioner saw none before choosing it)."""
+    amounts = {c["ingredient_code"]: c.get("amount") for c in planned}
+    if "rows" not in form:
+        return [
+            {
+                "code": c["ingredient_code"],
+                "name": ingredient_name(
+                    c["ingredient_code"],
+                    _given_name(c) | _names(catalog),
+                ),
+                "unit": (catalog.get(c["ingredient_code"]) or {}).get("unit")
+                or c.get("unit")
+                or "",
+                "planned": True,
+                "planned_amount": c.get("amount"),
+                "lot": "",
+                "amount": str(c["amount"]) if c.get("amount") is not None else "",
+            }
+            for c in planned
+        ]
+    try:
+        count = min(max(int(form["rows"]), 0), MAX_ROWS + 1)
+    except ValueError:
+        count = 0
+    rows = []
+    for i in range(count):
+        code = form.get(f"ingredient_{i}", "").strip()
+        is_planned = form.get(f"planned_{i}") == "1"
+        lot = form.get(f"lot_{i}", "").strip()
+        amount = form.get(f"amount_{i}", "").strip()
+        if not is_planned and not (code or lot or amount):
+            continue
+        known = catalog.get(code) or {}
+        shown = form.get(f"unit_{i}", "").strip() if is_planned else ""
+        unit = (shown or known.get("unit")) if as_posted else (known.get("unit") or shown)
+        rows.append(
+            {
+                "code": code,
+                "name": ingredient_name(code, _names(catalog)) if code else "",
+                "unit": unit or "",
+                "planned": is_planned,
+                "planned_amount": amounts.get(code) if is_planned else None,
+                "lot": lot,
+                "amount": amount,
+            }
+        )
+    return rows
+
+
+def _names(catalog: dict[str, dict[str, Any]]) -> dict[str, str]:
+    return {code: str(i.get("name") or code) for code, i in catalog.items()}
+
+
+def _given_name(component: dict[str, Any]) -> dict[str, str]:
+    """A plan's component's own name, for when the catalog could not be read."""
+    name = component.get("ingredient_name")
+    return {component["ingredient_code"]: str(name)} if name else {}
+
+
 def completion_body(
     form: dict[str, str],
     *,
     is_treatment: bool,
-    components: list[dict[str, Any]],
-    lots: dict[str, list[dict[str, Any]]],
+    rows: list[dict[str, Any]],
+    stock: dict[str, list[dict[str, Any]]],
     offered_areas: list[str],
     blend: dict[str, Any] | None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """(body for POST complete, per-field messages). Lots must be among those offered."""
+    """(body for POST complete, per-field messages). `rows` are ingredient_rows(): the body's
+    `ingredients[i]` is row i, so booking's field errors land on the row they name.
+
+    Any lot number may be recorded (the one on the vial used): booking and formulary say
+    whether it is known, of that ingredient, expired or recalled."""
     errors: dict[str, str] = {}
     body: dict[str, Any] = {
         "immediate_reactions": [r for r in REACTIONS if form.get(f"reaction_{r}")]
@@ -163,9 +340,11 @@ def completion_body(
             "numbing_cream": bool(form.get("numbing_cream")),
             "numbing_product": product or None,
         }
-        body["ingredients"] = _ingredients(form, components, lots, errors)
-        if not components:
-            errors["ingredients"] = "No ingredient is planned for this session."
+        body["ingredients"] = _ingredients(rows, stock, errors)
+        if not rows:
+            errors["ingredients"] = "Record each ingredient injected, with its lot and amount."
+        elif len(rows) > MAX_ROWS:
+            errors["ingredients"] = f"Record at most {MAX_ROWS} ingredients."
         if blend:
             body["blend_id"] = blend["id"]
             body["blend_version"] = blend["version"]
@@ -207,37 +386,96 @@ def completion_body(
 
 
 def _ingredients(
-    form: dict[str, str],
-    components: list[dict[str, Any]],
-    lots: dict[str, list[dict[str, Any]]],
+    rows: list[dict[str, Any]],
+    stock: dict[str, list[dict[str, Any]]],
     errors: dict[str, str],
 ) -> list[dict[str, Any]]:
     administered = []
-    for component in components:
-        code = component["ingredient_code"]
-        unit = component.get("unit") or ""
-        lot = form.get(f"lot_{code}", "")
-        offered = {item["lot_number"] for item in lots.get(code, [])}
+    for i, row in enumerate(rows):
+        code, unit, lot = row["code"], row["unit"], row["lot"]
+        if not code:
+            errors[f"ingredient_{i}"] = "Choose the ingredient given."
         if not lot:
-            errors[f"lot_{code}"] = (
-                "Choose the lot used."
-                if offered
-                else "No valid lot of this ingredient is in stock."
+            errors[f"lot_{i}"] = (
+                "Enter the lot number on the vial used."
+                if stock.get(code) or not code
+                else "No valid lot of this ingredient is in stock: enter the lot number on "
+                "the vial used."
             )
-        elif lot not in offered:
-            errors[f"lot_{code}"] = (
-                "Choose a lot from the list: expired or recalled lots cannot be used."
-            )
-        amount, message = _amount(form.get(f"amount_{code}", ""), unit)
+        elif len(lot) > LOT_NUMBER_MAX:
+            errors[f"lot_{i}"] = f"Keep the lot number under {LOT_NUMBER_MAX} characters."
+        amount, message = _amount(row["amount"], unit)
         if message:
-            errors[f"amount_{code}"] = message
+            errors[f"amount_{i}"] = message
+        if code and not unit:
+            errors[f"unit_{i}"] = (
+                "The formulary did not say this ingredient's unit: try again in a moment."
+            )
         administered.append(
             {
                 "ingredient_code": code,
-                "ingredient_name": component.get("ingredient_name") or code,
+                "ingredient_name": row["name"] or code,
                 "lot_number": lot,
                 "amount": amount,
-                "unit": unit or "unit",
+                "unit": unit,
             }
         )
     return administered
+
+
+ROW_FIELDS = {
+    "lot_number": "lot",
+    "unit": "unit",
+    "amount": "amount",
+    "ingredient_code": "ingredient",
+    "ingredient_name": "ingredient",
+}
+_ROW_FIELD = re.compile(r"^ingredients(?:\[(\d+)\]|\.(\d+))(?:\.(\w+))?")
+
+
+def completion_field_errors(problem_errors: list[Any], form_fields: set[str]) -> dict[str, str]:
+    """booking's field errors (`ingredients[1].unit`, `ingredients.1.amount`, `areas.0`,
+    `depth_mm`) keyed by the completion form's fields (`unit_1`, `amount_1`, `areas`)."""
+    errors: dict[str, str] = {}
+    for item in problem_errors:
+        if not isinstance(item, dict):
+            continue
+        field, message = str(item.get("field") or ""), str(item.get("message") or "")
+        match = _ROW_FIELD.match(field)
+        if match:
+            index = match[1] or match[2]
+            name = ROW_FIELDS.get(match[3] or "", "lot" if not match[3] else match[3])
+            errors.setdefault(f"{name}_{index}", message)
+            continue
+        head = re.split(r"[.\[]", field, maxsplit=1)[0]
+        if head == "areas" or head in form_fields:
+            errors.setdefault(head, message)
+    return errors
+
+
+def deviation_acknowledgement(
+    form: dict[str, str],
+) -> tuple[dict[str, Any] | None, list[str], dict[str, str]]:
+    """(the acknowledgement to send, the codes ticked, per-code and reason messages) for a
+    completion form that showed deviations (`deviation_codes`). None when it showed none, or
+    when not every code is ticked with a reason: then the completion is sent without it, and
+    booking's answer (deviations as they stand now) decides what the page shows again."""
+    codes = [c for c in form.get("deviation_codes", "").split(",") if c][:MAX_CARRIED]
+    if not codes:
+        return None, [], {}
+    ticked = [c for n, c in enumerate(codes) if form.get(f"ack_code_{n}") == c]
+    errors = {
+        f"code:{c}": "Tick to acknowledge this finding, or correct the record above."
+        for c in codes
+        if c not in ticked
+    }
+    reason = form.get("deviation_reason", "").strip()
+    if len(reason) < 3:
+        errors["deviation_reason"] = (
+            "Say why this was given outside a passing safety check (at least 3 characters)."
+        )
+    elif len(reason) > 1000:
+        errors["deviation_reason"] = "Keep the reason under 1000 characters."
+    if errors:
+        return None, ticked, errors
+    return {"reason": reason, "finding_codes": codes}, ticked, {}

@@ -6,6 +6,7 @@ No I/O here: values in, values out, or a typed error from shared.errors.
 from .aftercare import (
     AREA_GROUPS,
     CALL_THE_CLINIC_IF,
+    DARKER_SKIN_TYPES,
     EVERYONE_INSTRUCTIONS,
     GROUP_INSTRUCTIONS,
     SIDE_EFFECTS,
@@ -19,6 +20,7 @@ from .aftercare import (
     area_group,
     catalog_locale,
     normalise_area,
+    side_effects_for,
 )
 from .delivery import (
     MAX_ATTEMPTS,
@@ -72,6 +74,7 @@ __all__ = [
     "BRANDING_VARIABLES",
     "CALL_THE_CLINIC_IF",
     "COMMON_VARIABLES",
+    "DARKER_SKIN_TYPES",
     "DEFAULT_FOLLOW_UPS",
     "EVERYONE_INSTRUCTIONS",
     "GROUP_INSTRUCTIONS",
@@ -123,4 +126,5 @@ __all__ = [
     "reminder_due",
     "reminder_send_time",
     "retry_delay",
+    "side_effects_for",
 ]

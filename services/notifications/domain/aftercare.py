@@ -135,7 +135,16 @@ SIDE_EFFECTS: tuple[str, ...] = (
     "side_effect.redness_swelling",
     "side_effect.bruising",
     "side_effect.itching_soreness",
+    "side_effect.pigmentation_changes",
+    "side_effect.nodules",
 )
+"""Every passing side effect and risk the guide names, in its order; allergic reactions and
+infection are not here but in CALL_THE_CLINIC_IF, since they need the clinic at once."""
+
+DARKER_SKIN_TYPES = frozenset({4, 5, 6})
+"""Fitzpatrick IV-VI: the guide's "darker skin types", with a slight risk of pigmentation change."""
+
+_DARKER_SKIN_ONLY = frozenset({"side_effect.pigmentation_changes"})
 CALL_THE_CLINIC_IF: tuple[str, ...] = (
     "call.unusual_or_prolonged",
     "call.allergic_reaction",
@@ -221,10 +230,26 @@ def _text(code: str, catalog: Mapping[str, str]) -> str:
     return catalog.get(code) or EN[code]
 
 
-def aftercare_plan(areas: Iterable[str], *, locale: str | None = DEFAULT_LOCALE) -> AftercarePlan:
+def side_effects_for(skin_type: int | None) -> tuple[str, ...]:
+    """The side effects to name to a patient of Fitzpatrick `skin_type` (None: not known).
+
+    The guide puts the risk of pigmentation changes on darker skin types; telling it to
+    everyone would worry patients it does not concern, and an unknown type is not assumed dark.
+    """
+    darker = skin_type in DARKER_SKIN_TYPES
+    return tuple(c for c in SIDE_EFFECTS if darker or c not in _DARKER_SKIN_ONLY)
+
+
+def aftercare_plan(
+    areas: Iterable[str],
+    *,
+    locale: str | None = DEFAULT_LOCALE,
+    skin_type: int | None = None,
+) -> AftercarePlan:
     """The instructions for the groups of the treated areas plus those for everyone.
 
-    No areas at all gives only the instructions for everyone.
+    No areas at all gives only the instructions for everyone. `skin_type` (Fitzpatrick 1-6,
+    None when not known) decides whether pigmentation changes are named.
     """
     resolved = catalog_locale(locale)
     catalog = CATALOGS[resolved]
@@ -257,7 +282,7 @@ def aftercare_plan(areas: Iterable[str], *, locale: str | None = DEFAULT_LOCALE)
         ),
         groups=groups,
         sections=tuple(sections),
-        side_effects=tuple(Instruction(c, _text(c, catalog)) for c in SIDE_EFFECTS),
+        side_effects=tuple(Instruction(c, _text(c, catalog)) for c in side_effects_for(skin_type)),
         call_the_clinic_if=tuple(Instruction(c, _text(c, catalog)) for c in CALL_THE_CLINIC_IF),
         unrecognised_areas=tuple(unrecognised),
     )

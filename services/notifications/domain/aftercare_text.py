@@ -64,7 +64,7 @@ EN: Mapping[str, str] = MappingProxyType(
         "everyone.follow_up_sessions": (
             "Attend any recommended follow-up sessions to achieve the best results."
         ),
-        # common side effects
+        # side effects and risks the guide names (pigmentation: darker skin types only)
         "side_effect.redness_swelling": (
             "Redness and mild swelling at the injection sites, similar to a mild sunburn. These "
             "usually go away within a few hours or days."
@@ -75,6 +75,13 @@ EN: Mapping[str, str] = MappingProxyType(
         ),
         "side_effect.itching_soreness": (
             "Itching or soreness in the treated area for a short period."
+        ),
+        "side_effect.pigmentation_changes": (
+            "There is a slight risk of skin pigmentation changes, particularly for darker skin "
+            "types."
+        ),
+        "side_effect.nodules": (
+            "Small nodules or lumps may form under the skin. These will go away over time."
         ),
         # when to call the clinic
         "call.unusual_or_prolonged": "Side effects that are unusual or prolonged.",
@@ -170,6 +177,13 @@ ES: Mapping[str, str] = MappingProxyType(
         ),
         "side_effect.itching_soreness": (
             "Picor o molestias en la zona tratada durante un breve periodo."
+        ),
+        "side_effect.pigmentation_changes": (
+            "Existe un ligero riesgo de cambios en la pigmentación de la piel, sobre todo en los "
+            "tipos de piel más oscuros."
+        ),
+        "side_effect.nodules": (
+            "Pueden formarse pequeños nódulos o bultos bajo la piel. Desaparecerán con el tiempo."
         ),
         "call.unusual_or_prolonged": "Efectos secundarios inusuales o prolongados.",
         "call.allergic_reaction": (

@@ -17,9 +17,11 @@ class MessageKind(StrEnum):
     APPOINTMENT_CANCELLED = "appointment_cancelled"
     AFTERCARE = "aftercare"
     SIDE_EFFECT_CHECKIN = "side_effect_checkin"
+    CONSULTATION_SUMMARY = "consultation_summary"
     NEXT_SESSION_DUE = "next_session_due"
     MAINTENANCE_REMINDER = "maintenance_reminder"
     ADVERSE_EVENT_ALERT = "adverse_event_alert"
+    UNCHECKED_ADMINISTRATION_ALERT = "unchecked_administration_alert"
     RECALL_NOTICE_PATIENT = "recall_notice_patient"
     RECALL_NOTICE_PRACTITIONER = "recall_notice_practitioner"
 
@@ -65,7 +67,10 @@ _APPOINTMENT = {
     "clinic_address": "the clinic's street address",
 }
 _SIDE_EFFECTS = {
-    "side_effects": "list of {code, text}: the common side effects, from the aftercare plan",
+    "side_effects": (
+        "list of {code, text}: the side effects the guide names, from the aftercare plan "
+        "(pigmentation changes only for Fitzpatrick skin types IV-VI)"
+    ),
     "call_the_clinic_if": "list of {code, text}: when to call the clinic, from the aftercare plan",
 }
 
@@ -153,6 +158,31 @@ KIND_SPECS: Mapping[MessageKind, KindSpec] = MappingProxyType(
                 **_SIDE_EFFECTS,
             },
         ),
+        # Sent instead of aftercare when nothing was injected (a consultation, or a follow-up
+        # that only looked): what was agreed and how to prepare for the treatment.
+        _K.CONSULTATION_SUMMARY: _spec(
+            _K.CONSULTATION_SUMMARY,
+            _P,
+            {
+                "session_date": "local date of the visit",
+                "practitioner_name": "the practitioner the patient saw",
+                "treatment_name": "the visit's treatment type, e.g. a consultation",
+                "plan_treatment_name": "the treatment of the plan agreed (may be empty: no plan)",
+                "plan_sessions": "how many sessions the plan's course has (may be empty)",
+                "plan_interval_days": "days between the course's sessions (may be empty)",
+                "plan_maintenance_interval_days": (
+                    "days between maintenance sessions after the course (may be empty)"
+                ),
+            },
+            optional=frozenset(
+                {
+                    "plan_treatment_name",
+                    "plan_sessions",
+                    "plan_interval_days",
+                    "plan_maintenance_interval_days",
+                }
+            ),
+        ),
         _K.NEXT_SESSION_DUE: _spec(
             _K.NEXT_SESSION_DUE,
             _P,
@@ -162,9 +192,10 @@ KIND_SPECS: Mapping[MessageKind, KindSpec] = MappingProxyType(
                 "practitioner_name": "the practitioner of the course",
             },
         ),
-        # Promotional: it invites a new, separately paid visit after the agreed course has
-        # ended, which consent law treats as direct marketing; next_session_due completes a
-        # course the patient already agreed to and stays transactional.
+        # Transactional, like next_session_due: the guide presents maintenance sessions as part
+        # of the care ("make sure to keep up with your maintenance sessions"), agreed in the
+        # patient's treatment plan, not as an offer to sell more of it. So it needs no
+        # marketing consent; a channel opt-out still holds, as for every message.
         _K.MAINTENANCE_REMINDER: _spec(
             _K.MAINTENANCE_REMINDER,
             _P,
@@ -172,7 +203,6 @@ KIND_SPECS: Mapping[MessageKind, KindSpec] = MappingProxyType(
                 "due_date": "local date the maintenance session is due",
                 "treatment_name": "the treatment type's name",
             },
-            purpose=Purpose.PROMOTIONAL,
         ),
         _K.ADVERSE_EVENT_ALERT: _spec(
             _K.ADVERSE_EVENT_ALERT,
@@ -190,6 +220,29 @@ KIND_SPECS: Mapping[MessageKind, KindSpec] = MappingProxyType(
             },
             urgent=True,
             optional=frozenset({"session_date", "lot_numbers", "notes"}),
+        ),
+        # Urgent: something was injected that no passing cross-check covered; the clinic's
+        # manager and the practitioner must know at once, whatever the hour (as for an adverse
+        # event).
+        _K.UNCHECKED_ADMINISTRATION_ALERT: _spec(
+            _K.UNCHECKED_ADMINISTRATION_ALERT,
+            _S,
+            {
+                "patient_name": "the patient's name",
+                "patient_reference": "the patient's id or chart number in the console",
+                "session_date": "local date and time the session was completed",
+                "treatment_name": "the treatment type's name",
+                "practitioner_name": "the practitioner of the session",
+                "completed_by": "who completed the session",
+                "highest_severity": "contraindicated or caution: the worst finding",
+                "deviations": (
+                    "list of {ingredient, lot_numbers, findings: [{code, reason, severity}]}: "
+                    "what was injected outside a passing cross-check and why it would not pass"
+                ),
+                "deviation_reason": "the practitioner's reason for going ahead (may be empty)",
+            },
+            urgent=True,
+            optional=frozenset({"deviation_reason"}),
         ),
         _K.RECALL_NOTICE_PATIENT: _spec(
             _K.RECALL_NOTICE_PATIENT,

@@ -206,29 +206,48 @@ def _on_local_date(day: date, at: time, tz: ZoneInfo) -> datetime:
     return local_to_utc(datetime.combine(day, at), tz)
 
 
+def _checkin_at(
+    done: datetime, patient_tz: ZoneInfo, policy: FollowUpPolicy, early: timedelta | None
+) -> datetime:
+    """`checkin_after` later on the patient's wall clock, or `early` later in elapsed time."""
+    if early is not None:
+        # Hours after an unsafe injection are hours of the patient's life, not of the clock
+        # on the wall: a daylight-saving change must not stretch them.
+        return done + early
+    return local_to_utc(_wall(done, patient_tz) + policy.checkin_after, patient_tz)
+
+
 def plan_after_session(
     completed_at: datetime,
     next_session_due: date | None,
     maintenance_due: date | None,
     patient_tz: ZoneInfo,
     *,
+    injected: bool = True,
+    early_checkin: timedelta | None = None,
     policy: FollowUpPolicy = DEFAULT_FOLLOW_UPS,
 ) -> list[PlannedMessage]:
     """The messages a completed session causes, in the order they fall due (UTC).
 
-    Aftercare at once; the side-effect check-in `checkin_after` later on the patient's wall
-    clock; the next-session and maintenance reminders `*_lead_days` before their due dates at
+    Something injected: aftercare at once and the side-effect check-in `checkin_after` later on
+    the patient's wall clock, or `early_checkin` later when given (after a contraindicated
+    deviation). Nothing injected (a consultation, a follow-up that only looked): a consultation
+    summary at once instead, and no check-in, since there is nothing to recover from. Either
+    way, the next-session and maintenance reminders `*_lead_days` before their due dates at
     `reminder_local_time`, never before the session itself.
     """
     _require_aware(completed_at, "completed_at")
     done = completed_at.astimezone(UTC)
-    planned = [
-        PlannedMessage(MessageKind.AFTERCARE, done),
-        PlannedMessage(
-            MessageKind.SIDE_EFFECT_CHECKIN,
-            local_to_utc(_wall(done, patient_tz) + policy.checkin_after, patient_tz),
-        ),
-    ]
+    if injected:
+        planned = [
+            PlannedMessage(MessageKind.AFTERCARE, done),
+            PlannedMessage(
+                MessageKind.SIDE_EFFECT_CHECKIN,
+                _checkin_at(done, patient_tz, policy, early_checkin),
+            ),
+        ]
+    else:
+        planned = [PlannedMessage(MessageKind.CONSULTATION_SUMMARY, done)]
     for kind, due_day, lead_days in (
         (MessageKind.NEXT_SESSION_DUE, next_session_due, policy.next_session_lead_days),
         (MessageKind.MAINTENANCE_REMINDER, maintenance_due, policy.maintenance_lead_days),

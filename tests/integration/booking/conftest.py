@@ -16,7 +16,7 @@ from devstack.ports import free_port
 from services.booking.app import create_app
 from services.booking.settings import Settings
 from tests.integration.booking.helpers import Stage
-from tests.support import Parts, RunningService, eventually
+from tests.support import Parts, RunningService, served
 
 
 def nowhere() -> str:
@@ -47,30 +47,6 @@ async def booking_service(parts: Parts, name: str, **overrides: Any) -> AsyncIte
 async def stage(parts: Parts) -> AsyncIterator[Stage]:
     async with booking_service(parts, "booking_it") as started:
         yield started
-
-
-@asynccontextmanager
-async def served(app: Any) -> AsyncIterator[str]:
-    """Serve an already started app (its lifespan runs elsewhere) over HTTP on a free port."""
-    import asyncio
-
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None)
-    )
-    task = asyncio.create_task(server.serve())
-
-    async def up() -> bool:
-        return server.started
-
-    await eventually(up, within=10, interval=0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture(scope="package")

@@ -95,7 +95,7 @@ class World:
 
     async def act(self, appointment_id: str, action: str, body: Any = None, **kw: Any) -> Any:
         headers = kw.pop("headers", None) or (
-            self.doctor if action in ("start", "complete") else self.reception
+            self.doctor if action in ("start", "cross-check", "complete") else self.reception
         )
         return await self.post(f"/v1/appointments/{appointment_id}/{action}", body, headers)
 

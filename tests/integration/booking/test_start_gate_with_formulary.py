@@ -17,7 +17,12 @@ from tests.integration.booking.helpers import (
     make_world,
     register_patient,
 )
-from tests.integration.formulary.helpers import blend_id, give_profile, seeded_network
+from tests.integration.formulary.helpers import (
+    blend_id,
+    demo_lot,
+    give_profile,
+    seeded_network,
+)
 from tests.support import RunningService
 
 FACE = "Revitalising face"
@@ -51,10 +56,13 @@ class TestVerdicts:
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "in_progress"
         assert response.json()["cross_check"]["verdict"] == "ok"
+        # No version named: the one formulary checked (the blend's current) is recorded.
+        assert response.json()["cross_check"]["blend_version"] == 1
         events = await events_of(with_formulary, appt["id"], count=2)
         started = events[1][1]
         assert started["cross_check_verdict"] == "ok"
         assert started["blend_id"] == str(blend)
+        assert started["blend_version"] == 1
         assert started["profile_version"] == 1
 
     async def test_contraindicated_blocks_with_the_findings(
@@ -151,16 +159,16 @@ class TestSessionCompleted:
                 {
                     "ingredient_code": "hyaluronic_acid",
                     "ingredient_name": "Hyaluronic acid",
-                    "lot_number": "HA-2027-001",
-                    "amount": "1.5",
-                    "unit": "ml",
+                    "lot_number": demo_lot("hyaluronic_acid"),
+                    "amount": "10",
+                    "unit": "mg",
                 },
                 {
                     "ingredient_code": "ascorbic_acid",
                     "ingredient_name": "Vitamin C",
-                    "lot_number": "VC-2027-014",
-                    "amount": "0.5",
-                    "unit": "ml",
+                    "lot_number": demo_lot("ascorbic_acid"),
+                    "amount": "100",
+                    "unit": "mg",
                 },
             ],
             "areas": ["face"],
@@ -184,8 +192,8 @@ class TestSessionCompleted:
             (i["ingredient_code"], i["lot_number"], Decimal(i["amount"]), i["unit"])
             for i in completed["ingredients"]
         ] == [
-            ("hyaluronic_acid", "HA-2027-001", Decimal("1.5"), "ml"),
-            ("ascorbic_acid", "VC-2027-014", Decimal("0.5"), "ml"),
+            ("hyaluronic_acid", demo_lot("hyaluronic_acid"), Decimal("10"), "mg"),
+            ("ascorbic_acid", demo_lot("ascorbic_acid"), Decimal("100"), "mg"),
         ]
         assert completed["areas"] == ["face"]
         assert completed["technique"] == "nappage"

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
+from services.formulary.demo_catalog import demo_lots
 from services.formulary.seeding import demo_blend_id, seed_demo_catalog
 from shared.events.base import Envelope, Event
 from shared.events.booking import (
@@ -44,6 +45,16 @@ async def seeded_network(formulary: RunningService) -> UUID:
 
 def blend_id(network: UUID, name: str) -> UUID:
     return demo_blend_id(network, name)
+
+
+def demo_lot(ingredient_code: str, *, expired: bool = False) -> str:
+    """The number of the seeded network's unexpired (or expired) lot of an ingredient."""
+    return next(
+        lot.lot_number
+        for lot in demo_lots(today())
+        if lot.ingredient_code == ingredient_code
+        and lot.lot_number.startswith("DEMO-EXPIRED") == expired
+    )
 
 
 def error_fields(response: Any) -> list[str]:

@@ -9,8 +9,10 @@ import pytest
 
 from tests.integration.formulary.helpers import (
     admin,
+    auth,
     blend_id,
     cross_check,
+    demo_lot,
     error_fields,
     give_profile,
     profile_event,
@@ -23,8 +25,17 @@ from tests.integration.formulary.helpers import (
 from tests.support import RunningService, eventually
 
 FACE = "Revitalising face"  # hyaluronic acid, vitamin C, amino acids, silicon, chamomile
+TONE = "Even tone"  # for pigmentation, on the face
 BODY = "Body contour"  # phosphatidylcholine, deoxycholate (pigmentation risk), carnitine, caffeine
 HAIR = "Hair density"  # includes melatonin (contraindicated in pregnancy)
+
+
+GIVEN = {
+    "ingredient_code": "hyaluronic_acid",
+    "lot_number": demo_lot("hyaluronic_acid"),
+    "amount": "10",
+    "unit": "mg",
+}
 
 
 async def _handled(formulary: RunningService, event_id: UUID) -> None:
@@ -352,10 +363,23 @@ class TestWhoAndWhat:
             ({"ingredient_codes": ["caffeine"], "lot_numbers": ["NOPE"]}, "lot_numbers[0]"),
             ({"ingredient_codes": ["caffeine"], "lot_numbers": ["DEMO-001"]}, "lot_numbers[0]"),
             ({}, "blend_id"),
-            ({"blend": "FACE", "areas": ["scalp"]}, "areas[0]"),
             ({"ingredient_codes": ["caffeine"], "areas": ["elbow"]}, "areas.0"),
-            ({"blend": "FACE", "ingredient_codes": ["caffeine"]}, "blend_id"),
+            ({"ingredient_codes": ["caffeine"], "administered": [GIVEN]}, "administered"),
             ({"ingredient_codes": ["caffeine"], "blend_version": 2}, "blend_version"),
+            ({"administered": [GIVEN | {"lot_number": "NOPE"}]}, "administered[0].lot_number"),
+            (
+                {"administered": [GIVEN | {"lot_number": "DEMO-001"}]},
+                "administered[0].lot_number",
+            ),
+            ({"administered": [GIVEN | {"unit": "ml"}]}, "administered[0].unit"),
+            (
+                {"administered": [GIVEN | {"ingredient_code": "unicorn_dust"}]},
+                "administered[0].ingredient_code",
+            ),
+            (
+                {"lot_numbers": ["NOPE"], "administered": [GIVEN | {"lot_number": "NOPE2"}]},
+                "administered[0].lot_number",
+            ),
         ],
     )
     async def test_bad_input_is_422_naming_the_field(
@@ -382,3 +406,147 @@ async def _verdict_count(formulary: RunningService, verdict: str) -> float:
         if line.startswith("cross_check_verdicts_total{") and f'verdict="{verdict}"' in line:
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+class TestTheBlendAgainstTheSession:
+    async def test_a_blend_for_another_indication_is_a_caution(
+        self, formulary: RunningService
+    ) -> None:
+        network = await seeded_network(formulary)
+        patient = await give_profile(formulary, network, skin_type=2)
+        response = await cross_check(
+            formulary,
+            network,
+            patient_id=patient,
+            blend_id=blend_id(network, TONE),
+            indication="skin_rejuvenation",
+            areas=["face"],
+        )
+        assert response.json()["verdict"] == "caution", response.text
+        assert [(f["code"], f["reason"], f["severity"]) for f in response.json()["findings"]] == [
+            ("indication_mismatch", "indication_mismatch", "caution")
+        ]
+        assert "pigmentation" in response.json()["findings"][0]["explanation"]
+
+    async def test_the_same_indication_is_ok(self, formulary: RunningService) -> None:
+        network = await seeded_network(formulary)
+        patient = await give_profile(formulary, network, skin_type=2)
+        response = await cross_check(
+            formulary,
+            network,
+            patient_id=patient,
+            blend_id=blend_id(network, TONE),
+            indication="pigmentation",
+            areas=["face"],
+        )
+        assert response.json()["verdict"] == "ok", response.text
+
+    async def test_an_area_the_blend_is_not_made_for_is_a_caution(
+        self, formulary: RunningService
+    ) -> None:
+        network = await seeded_network(formulary)
+        patient = await give_profile(formulary, network, skin_type=2)
+        response = await cross_check(
+            formulary,
+            network,
+            patient_id=patient,
+            blend_id=blend_id(network, FACE),
+            areas=["face", "scalp"],
+        )
+        assert [f["code"] for f in response.json()["findings"]] == ["area_mismatch.scalp"]
+        assert response.json()["findings"][0]["severity"] == "caution"
+
+    async def test_what_was_given_is_checked_with_the_blends_context(
+        self, formulary: RunningService
+    ) -> None:
+        network = await seeded_network(formulary)
+        patient = await give_profile(formulary, network, allergies=[("compositae", "moderate")])
+        response = await cross_check(
+            formulary,
+            network,
+            patient_id=patient,
+            blend_id=blend_id(network, FACE),
+            indication="skin_rejuvenation",
+            areas=["face"],
+            administered=[
+                GIVEN,
+                {
+                    "ingredient_code": "hyaluronic_acid",
+                    "lot_number": demo_lot("hyaluronic_acid"),
+                    "amount": "15",
+                    "unit": "MG",
+                },
+                {
+                    "ingredient_code": "chamomile",
+                    "lot_number": demo_lot("chamomile"),
+                    "amount": "0.5",
+                    "unit": "ml",
+                },
+            ],
+        )
+        findings = {(f["code"], f["ingredient"]) for f in response.json()["findings"]}
+        assert response.json()["verdict"] == "contraindicated", response.text
+        # 10 + 15 mg of hyaluronic acid is over its 20 mg a session; chamomile is a Compositae.
+        assert findings == {
+            ("dose_limit.max_amount_per_session", "hyaluronic_acid"),
+            ("allergy.compositae", "chamomile"),
+        }
+
+    async def test_an_expired_lot_given_is_a_finding(self, formulary: RunningService) -> None:
+        network = await seeded_network(formulary)
+        patient = await give_profile(formulary, network, skin_type=2)
+        expired = demo_lot("hyaluronic_acid", expired=True)
+        response = await cross_check(
+            formulary,
+            network,
+            patient_id=patient,
+            administered=[GIVEN | {"lot_number": expired}],
+        )
+        assert [f["code"] for f in response.json()["findings"]] == [f"expired_lot.{expired}"]
+
+
+class TestWhoReadsTheClinicalDetails:
+    """Property-level authorization (OWASP API3): the verdict for everyone who may ask, the
+    allergen, reaction and conditions only for roles that may read the safety profile."""
+
+    async def _ask(self, formulary: RunningService, role: str) -> dict:
+        network = await seeded_network(formulary)
+        patient = await give_profile(
+            formulary,
+            network,
+            allergies=[("compositae", "severe")],
+            conditions=["blood_coagulation_disorder"],
+        )
+        response = await formulary.client.post(
+            "/v1/cross-checks",
+            json={"patient_id": str(patient), "blend_id": str(blend_id(network, FACE))},
+            headers=auth(formulary, network, role),
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    @pytest.mark.parametrize("role", ["receptionist", "integration"])
+    async def test_the_front_desk_and_integrations_get_the_verdict_and_codes_only(
+        self, formulary: RunningService, role: str
+    ) -> None:
+        answer = await self._ask(formulary, role)
+        assert answer["verdict"] == "contraindicated"
+        codes = {f["code"] for f in answer["findings"]}
+        assert "allergy.compositae" in codes
+        for finding in answer["findings"]:
+            assert finding["explanation"] is None
+            assert finding["ingredient"] is None
+            assert finding["certainty"] is None
+        text = str(answer).lower()
+        assert (
+            "severe" not in text and "chamomile" not in text and "coagulation disorder" not in text
+        )
+
+    @pytest.mark.parametrize("role", ["practitioner", "clinic_manager", "network_admin"])
+    async def test_clinical_roles_get_the_explanation(
+        self, formulary: RunningService, role: str
+    ) -> None:
+        answer = await self._ask(formulary, role)
+        allergy = next(f for f in answer["findings"] if f["code"] == "allergy.compositae")
+        assert allergy["ingredient"] == "chamomile"
+        assert "severe" in allergy["explanation"]

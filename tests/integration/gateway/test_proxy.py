@@ -64,32 +64,33 @@ async def routed(parts: Parts, booking: RunningService) -> AsyncIterator[Routed]
 
 
 class TestARealServiceAnswersThroughTheGateway:
-    async def test_a_created_session_reads_back_the_same_through_both_doors(
+    async def test_a_created_clinic_reads_back_the_same_through_both_doors(
         self, routed: Routed
     ) -> None:
         network = uuid4()
-        auth = bearer(routed.gateway.settings.platform, network, "practitioner")
+        auth = bearer(routed.gateway.settings.platform, network, "network_admin")
         body = {
-            "patient_id": str(uuid4()),
-            "clinic_id": str(uuid4()),
-            "practitioner_id": str(uuid4()),
-            "areas": ["face"],
+            "name": "Clinique Opéra",
+            "address": "12 rue de la Paix, 75002 Paris",
+            "timezone": "Europe/Paris",
+            "currency": "EUR",
         }
 
         created = await routed.gateway.client.post(
-            "/api/booking/v1/skeleton/completed-sessions", json=body, headers=auth
+            "/api/booking/v1/clinics", json=body, headers=auth
         )
-        path = f"/v1/skeleton/completed-sessions/{created.json()['id']}"
+        assert created.status_code == 201, created.text
+        path = f"/v1/clinics/{created.json()['id']}"
         through_gateway = await routed.gateway.client.get(f"/api/booking{path}", headers=auth)
         direct = await routed.booking.client.get(path, headers=auth)
 
-        assert created.status_code == 201, created.text
+        assert {k: created.json()[k] for k in body} == body
         assert through_gateway.status_code == 200
-        assert through_gateway.json() == direct.json()
+        assert through_gateway.json() == direct.json() == created.json()
 
     async def test_the_services_problems_come_back_as_they_are(self, routed: Routed) -> None:
         platform = routed.gateway.settings.platform
-        missing = f"/v1/skeleton/completed-sessions/{uuid4()}"
+        missing = f"/v1/clinics/{uuid4()}"
 
         not_found = await routed.gateway.client.get(
             f"/api/booking{missing}", headers=bearer(platform, uuid4(), "receptionist")

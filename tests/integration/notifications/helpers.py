@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.message
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,16 +18,25 @@ from services.notifications.clock import ManualClock
 from services.notifications.settings import Settings
 from shared.events.base import Envelope, Event
 from shared.events.booking import (
+    AcknowledgedFinding,
+    AdministeredIngredient,
     AppointmentBooked,
     AppointmentCancelled,
+    AppointmentNoShow,
     AppointmentRescheduled,
     ClinicRef,
+    Deviation,
+    PlanFacts,
     PractitionerRef,
     Preparation,
     SessionCompleted,
 )
 from shared.events.formulary import RecalledLotExposure
-from shared.events.records import AdverseEventReported, PatientRegistered
+from shared.events.records import (
+    AdverseEventReported,
+    PatientRegistered,
+    PatientSafetyProfileChanged,
+)
 from tests.support import Parts, bearer, eventually, produce
 
 
@@ -142,6 +152,25 @@ class Patient:
     def registered(self) -> PatientRegistered:
         return PatientRegistered(**self.__dict__)
 
+    def safety_profile(
+        self, version: int, skin_type: int | None, **kw: Any
+    ) -> PatientSafetyProfileChanged:
+        """The whole profile as records sends it: allergies and all, of which notifications
+        must keep nothing but the skin type."""
+        values: dict[str, Any] = {
+            "allergies": [{"code": "compositae", "reaction": "hives", "severity": "severe"}],
+            "conditions": ["pregnancy"],
+            "medications": [{"name": "warfarin", "classes": ["anticoagulant"]}],
+        }
+        values.update(kw)
+        return PatientSafetyProfileChanged(
+            network_id=self.network_id,
+            patient_id=self.patient_id,
+            version=version,
+            fitzpatrick_skin_type=skin_type,
+            **values,
+        )
+
 
 def new_patient(network: UUID, **overrides: Any) -> Patient:
     tag = uuid4().hex[:10]
@@ -221,6 +250,26 @@ def cancelled(was: AppointmentBooked) -> AppointmentCancelled:
     )
 
 
+def no_show(was: AppointmentBooked) -> AppointmentNoShow:
+    return AppointmentNoShow(**was.model_dump())
+
+
+HYALURONIC_ACID = AdministeredIngredient(
+    ingredient_code="hyaluronic_acid",
+    ingredient_name="Hyaluronic acid 1%",
+    lot_number="HA-2026-0142",
+    amount=Decimal("1.5"),
+    unit="ml",
+)
+CHAMOMILE = AdministeredIngredient(
+    ingredient_code="chamomile_extract",
+    ingredient_name="Chamomile extract",
+    lot_number="CH-2026-0007",
+    amount=Decimal("0.5"),
+    unit="ml",
+)
+
+
 def completed(
     patient: Patient,
     visit: Visit,
@@ -229,15 +278,67 @@ def completed(
     areas: list[str],
     next_session_due: date | None = None,
     maintenance_due: date | None = None,
+    ingredients: list[AdministeredIngredient] | None = None,
     **kw: Any,
 ) -> SessionCompleted:
+    """A completed session; a treatment that injected hyaluronic acid unless told otherwise."""
+    session: dict[str, Any] = {
+        "completed_by": "practitioner@example.test",
+        "preparation": Preparation(disinfection="chlorhexidine", numbing_cream=False),
+    }
+    for name in ("treatment_plan", "deviations", "deviation_reason", "cross_check_verdict"):
+        if name in kw:
+            session[name] = kw.pop(name)
     return SessionCompleted(
         **_appointment(patient, visit, at - timedelta(minutes=45), areas=areas, **kw),
+        **session,
         completed_at=at,
-        completed_by="practitioner@example.test",
-        preparation=Preparation(disinfection="chlorhexidine", numbing_cream=False),
+        ingredients=[HYALURONIC_ACID] if ingredients is None else ingredients,
         next_session_due=next_session_due,
         maintenance_due=maintenance_due,
+    )
+
+
+def consultation(patient: Patient, visit: Visit, at: datetime, **kw: Any) -> SessionCompleted:
+    """A consultation held: nothing injected."""
+    values: dict[str, Any] = {
+        "areas": ["face"],
+        "kind": "consultation",
+        "treatment_name": "Consultation, skin rejuvenation",
+        "ingredients": [],
+    }
+    values.update(kw)
+    return completed(patient, visit, at, **values)
+
+
+def plan_facts(treatment_type_id: UUID | None = None, **kw: Any) -> PlanFacts:
+    values: dict[str, Any] = {
+        "treatment_plan_id": uuid4(),
+        "treatment_type_id": treatment_type_id or uuid4(),
+        "treatment_name": "Hair loss, scalp",
+        "indication": "hair_loss",
+        "sessions_planned": 4,
+        "interval_days": 14,
+        "maintenance_interval_days": 90,
+    }
+    values.update(kw)
+    return PlanFacts(**values)
+
+
+def deviation(
+    ingredient: AdministeredIngredient, code: str, reason: str, severity: str
+) -> Deviation:
+    return Deviation(
+        ingredient_code=ingredient.ingredient_code,
+        lot_numbers=[ingredient.lot_number],
+        findings=[
+            AcknowledgedFinding(
+                code=code,
+                ingredient=ingredient.ingredient_code,
+                reason=reason,
+                severity=severity,
+            )
+        ],
     )
 
 

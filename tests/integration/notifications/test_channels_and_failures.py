@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 from tests.integration.notifications.helpers import (
     Patient,
     Stage,
+    body_of,
     completed,
     new_patient,
     new_visit,
@@ -73,17 +74,35 @@ class TestSkips:
         assert row["status"] == "skipped"
         assert row["status_reason"].startswith("opted_out:")
 
-    async def test_a_maintenance_reminder_needs_marketing_consent(self, stage: Stage) -> None:
+    async def test_a_maintenance_reminder_is_care_and_needs_no_marketing_consent(
+        self, stage: Stage
+    ) -> None:
         patient = await stage.register(new_patient(uuid4(), marketing_consent=False))
         soon = (stage.clock.now() + timedelta(days=2)).date()  # inside the lead: due at once
 
         appointment = await aftercare_of(stage, patient, maintenance_due=soon)
 
         row = await stage.message(appointment_id=appointment, kind="maintenance_reminder")
+        assert (row["status"], row["status_reason"]) == ("sent", None)
+        mails = await stage.mail_to(patient.email, count=2)
+        reminder = next(m for m in mails if "maintenance session is due" in m["Subject"])
+        assert "part of the treatment plan you agreed" in body_of(reminder)
+        assert "agreed to hear from" not in body_of(reminder)
+
+    async def test_a_maintenance_reminder_still_respects_a_channel_opt_out(
+        self, stage: Stage
+    ) -> None:
+        patient = await stage.register(
+            new_patient(uuid4(), phone="+34600777888", channel_opt_outs=["email", "sms"])
+        )
+        soon = (stage.clock.now() + timedelta(days=2)).date()
+
+        appointment = await aftercare_of(stage, patient, maintenance_due=soon)
+
+        row = await stage.message(appointment_id=appointment, kind="maintenance_reminder")
         assert row["status"] == "skipped"
-        assert row["status_reason"].startswith("no_marketing_consent:")
-        aftercare = await stage.message(appointment_id=appointment, kind="aftercare")
-        assert aftercare["status"] == "sent"  # transactional: no consent needed
+        assert row["status_reason"].startswith("opted_out:")
+        assert stage.sms_to("+34600777888") == []
 
     async def test_a_patient_never_heard_of_is_skipped_after_the_grace_period(
         self, stage: Stage

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from shared.events.booking import AcknowledgedFinding, Deviation
 from tests.integration.records.support import (
     auth,
     deliver,
@@ -62,6 +63,40 @@ class TestTreatmentHistory:
             f"/v1/patients/{patient['id']}", headers=auth(records, network, "receptionist")
         )
         assert patient_now.json()["clinics_visited"] == [str(event.clinic.clinic_id)]
+
+    async def test_a_deviation_stays_flagged_on_the_chart_with_its_reason(
+        self, parts: Parts, records: RunningService
+    ) -> None:
+        network = uuid4()
+        patient = await register(records, network)
+        allergy = AcknowledgedFinding(
+            code="allergy.compositae",
+            ingredient="chamomile",
+            reason="allergy",
+            severity="contraindicated",
+        )
+        event = session_completed(network, UUID(patient["id"])).model_copy(
+            update={
+                "cross_check_verdict": "contraindicated",
+                "deviations": [
+                    Deviation(ingredient_code="chamomile", lot_numbers=["C-1"], findings=[allergy])
+                ],
+                "deviation_reason": "Patient insisted after counselling.",
+            }
+        )
+
+        await deliver(parts.kafka_bootstrap, event)
+        [record] = await eventually(lambda: _items(records, network, patient["id"]))
+
+        assert record["cross_check_verdict"] == "contraindicated"
+        assert record["deviation_reason"] == "Patient insisted after counselling."
+        assert record["deviations"] == [
+            {
+                "ingredient_code": "chamomile",
+                "lot_numbers": ["C-1"],
+                "findings": [allergy.model_dump()],
+            }
+        ]
 
     async def test_the_same_event_delivered_twice_leaves_one_record(
         self, parts: Parts, records: RunningService

@@ -1,0 +1,31 @@
+"""Who may do what in booking, in one place: the roles of each kind of action, the clinic scope."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from shared.auth import ROLES, Principal
+from shared.errors import Forbidden
+
+READERS = ROLES
+"""Anyone of the network: staff and integrations read setup data and calendars."""
+
+EDITORS = frozenset({"network_admin", "clinic_manager"})
+"""Edit setup data: clinics, rooms, practitioners, hours, treatment types, prices."""
+
+BOOKERS = frozenset(
+    {"network_admin", "clinic_manager", "receptionist", "practitioner", "integration"}
+)
+"""Book, reschedule and cancel appointments; create treatment plans."""
+
+FRONT_DESK = frozenset({"network_admin", "clinic_manager", "receptionist", "practitioner"})
+"""Check patients in and record no-shows."""
+
+PRACTITIONERS = frozenset({"practitioner"})
+"""Start, re-check and complete sessions; acknowledge cautions and deviations."""
+
+
+def require_clinic(who: Principal, clinic_id: UUID) -> None:
+    """Forbidden (403) unless the token's clinic scope includes `clinic_id`."""
+    if not who.may_act_in(clinic_id):
+        raise Forbidden(f"Your token does not let you act in clinic {clinic_id}.")
