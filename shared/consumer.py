@@ -21,10 +21,10 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from shared import telemetry
-from shared.db import Transaction
 from shared.events.base import Envelope, Event, MalformedMessage, parse_event, read_envelope
 from shared.kafka import new_producer
 from shared.settings import PlatformSettings
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("mesocare.consumer")
 
@@ -38,7 +38,9 @@ class Delivery:
     offset: int
 
 
-Handler = Callable[[Transaction, Any, Delivery], Awaitable[None]]
+Handler = Callable[[UnitOfWork, Any, Delivery], Awaitable[None]]
+"""An event handler: the unit of work it runs in (with the inbox row, in the event's network),
+the event, and its delivery. What it `emit`s is written to the outbox with its effects."""
 Registry = Mapping[type[Event], Handler]
 
 
@@ -52,12 +54,14 @@ class Consumer:
         platform: PlatformSettings,
         group: str,
         handlers: Registry,
+        source: str = "mesocare/consumer",
         max_attempts: int = 3,
         retry_backoff: float = 0.2,
     ) -> None:
         self.pool = pool
         self.platform = platform
         self.group = group
+        self.source = source
         self.handlers = {event_type.type: h for event_type, h in handlers.items()}
         self.topics = sorted({event_type.topic for event_type in handlers})
         self.max_attempts = max_attempts
@@ -231,7 +235,9 @@ class Consumer:
             )
             if not first:
                 return "duplicate"
-            await handler(conn, event, delivery)
+            uow = UnitOfWork(conn, network_id=event.network_id, source=self.source)
+            await handler(uow, event, delivery)
+            await uow.flush()
         self.handled += 1
         return "handled"
 

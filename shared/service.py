@@ -169,6 +169,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
             platform=settings.platform,
             group=name,
             handlers=spec.handlers,
+            source=f"mesocare/{name}",
             max_attempts=settings.consumer_max_attempts,
         )
         app.state.pool = pool

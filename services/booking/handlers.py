@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from services.booking import repository
 from shared.consumer import Delivery, Registry
-from shared.db import Transaction
 from shared.events.records import PatientRegistered
+from shared.uow import UnitOfWork
 
 
 async def on_patient_registered(
-    tx: Transaction, event: PatientRegistered, delivery: Delivery
+    uow: UnitOfWork, event: PatientRegistered, delivery: Delivery
 ) -> None:
     """Remember that the patient exists, so booking can check ids without calling records."""
+    tx = uow.tx
     await repository.remember_patient(
         tx, network_id=event.network_id, patient_id=event.patient_id, source="PatientRegistered"
     )

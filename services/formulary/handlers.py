@@ -22,9 +22,9 @@ from services.formulary.domain import (
     supersedes_stored_profile,
 )
 from shared.consumer import Delivery, Registry
-from shared.db import Transaction
 from shared.events.booking import SessionCompleted
 from shared.events.records import AllergyFact, PatientSafetyProfileChanged
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("mesocare.formulary.handlers")
 
@@ -62,9 +62,10 @@ def profile_of(event: PatientSafetyProfileChanged) -> SafetyProfile:
 
 
 async def on_safety_profile_changed(
-    tx: Transaction, event: PatientSafetyProfileChanged, delivery: Delivery
+    uow: UnitOfWork, event: PatientSafetyProfileChanged, delivery: Delivery
 ) -> None:
     """Keep the newest version; an older or repeated one arriving late is ignored."""
+    tx = uow.tx
     stored = await repository.stored_profile_version(
         tx, network_id=event.network_id, patient_id=event.patient_id
     )
@@ -80,9 +81,10 @@ async def on_safety_profile_changed(
 
 
 async def on_session_completed(
-    tx: Transaction, event: SessionCompleted, delivery: Delivery
+    uow: UnitOfWork, event: SessionCompleted, delivery: Delivery
 ) -> None:
     """Record which patient received which lot when."""
+    tx = uow.tx
     await recalls.record_session(tx, event, delivery.envelope.id)
 
 

@@ -43,6 +43,7 @@ from shared.events.records import (
     PatientRegistered,
     PatientSafetyProfileChanged,
 )
+from shared.uow import UnitOfWork
 
 DUE_CHANNEL = "notifications_due"
 """NOTIFY channel: a message fell due now; the worker wakes at commit instead of polling."""
@@ -161,9 +162,10 @@ class _Scheduler:
 
 
 async def on_patient_contact(
-    rt: Runtime, tx: Transaction, event: PatientContact, d: Delivery
+    rt: Runtime, uow: UnitOfWork, event: PatientContact, d: Delivery
 ) -> None:
     """Keep the patient's contact data and preferences, unless a newer fact is already kept."""
+    tx = uow.tx
     await repository.upsert_patient(
         tx,
         network_id=event.network_id,
@@ -184,12 +186,13 @@ async def on_patient_contact(
 
 
 async def on_safety_profile_changed(
-    rt: Runtime, tx: Transaction, event: PatientSafetyProfileChanged, d: Delivery
+    rt: Runtime, uow: UnitOfWork, event: PatientSafetyProfileChanged, d: Delivery
 ) -> None:
     """Keep the patient's skin type, the one fact of the profile messages depend on.
 
     Allergies, conditions and medications are not kept: notifications has no use for them.
     """
+    tx = uow.tx
     await repository.upsert_skin_type(
         tx,
         network_id=event.network_id,
@@ -245,9 +248,10 @@ async def _schedule_reminder(s: _Scheduler, event: AppointmentEvent) -> None:
 
 
 async def on_appointment_booked(
-    rt: Runtime, tx: Transaction, event: AppointmentBooked, d: Delivery
+    rt: Runtime, uow: UnitOfWork, event: AppointmentBooked, d: Delivery
 ) -> None:
     """Confirmation with preparation advice now; a reminder the configured lead before."""
+    tx = uow.tx
     await _remember_appointment(tx, event, d, "booked")
     s = _Scheduler(rt, tx, event, d)
     await s.to_patient(K.APPOINTMENT_CONFIRMATION, event, s.now)
@@ -256,9 +260,10 @@ async def on_appointment_booked(
 
 
 async def on_appointment_rescheduled(
-    rt: Runtime, tx: Transaction, event: AppointmentRescheduled, d: Delivery
+    rt: Runtime, uow: UnitOfWork, event: AppointmentRescheduled, d: Delivery
 ) -> None:
     """Withdraw what still speaks of the old time, send the new time, remind anew."""
+    tx = uow.tx
     await _remember_appointment(tx, event, d, "booked")
     s = _Scheduler(rt, tx, event, d)
     reason = f"appointment rescheduled (event {d.envelope.id})"
@@ -269,9 +274,10 @@ async def on_appointment_rescheduled(
 
 
 async def on_appointment_cancelled(
-    rt: Runtime, tx: Transaction, event: AppointmentCancelled, d: Delivery
+    rt: Runtime, uow: UnitOfWork, event: AppointmentCancelled, d: Delivery
 ) -> None:
     """Withdraw pending confirmations and reminders; tell the patient."""
+    tx = uow.tx
     await _remember_appointment(tx, event, d, "cancelled")
     s = _Scheduler(rt, tx, event, d)
     await _withdraw_notices(tx, event, reason="appointment cancelled", now=s.now)
@@ -280,9 +286,10 @@ async def on_appointment_cancelled(
 
 
 async def on_appointment_no_show(
-    rt: Runtime, tx: Transaction, event: AppointmentNoShow, d: Delivery
+    rt: Runtime, uow: UnitOfWork, event: AppointmentNoShow, d: Delivery
 ) -> None:
     """Withdraw the pending notices of an appointment the patient missed; nothing is sent."""
+    tx = uow.tx
     await _remember_appointment(tx, event, d, "no_show")
     await _withdraw_notices(tx, event, reason="appointment missed (no-show)", now=rt.clock.now())
 
@@ -291,10 +298,11 @@ async def on_appointment_no_show(
 
 
 async def on_session_completed(
-    rt: Runtime, tx: Transaction, event: SessionCompleted, d: Delivery
+    rt: Runtime, uow: UnitOfWork, event: SessionCompleted, d: Delivery
 ) -> None:
     """Aftercare now and a check-in later if anything was injected, else a consultation summary;
     the plan's reminders; an urgent staff alert for anything injected outside a passing check."""
+    tx = uow.tx
     await _remember_appointment(tx, event, d, "completed")
     s = _Scheduler(rt, tx, event, d)
     # A session held early leaves its reminder (and any notice of its time) pending: withdrawn.
@@ -341,9 +349,10 @@ async def _to_practitioner_and_clinic(
 
 
 async def on_adverse_event_reported(
-    rt: Runtime, tx: Transaction, event: AdverseEventReported, d: Delivery
+    rt: Runtime, uow: UnitOfWork, event: AdverseEventReported, d: Delivery
 ) -> None:
     """An urgent alert to the practitioner and to the clinic; quiet hours do not hold it."""
+    tx = uow.tx
     s = _Scheduler(rt, tx, event, d)
     practitioner_id, clinic_id = event.practitioner_id, event.clinic_id
     if event.appointment_id is not None and (practitioner_id is None or clinic_id is None):
@@ -380,9 +389,10 @@ async def on_adverse_event_reported(
 
 
 async def on_recalled_lot_exposure(
-    rt: Runtime, tx: Transaction, event: RecalledLotExposure, d: Delivery
+    rt: Runtime, uow: UnitOfWork, event: RecalledLotExposure, d: Delivery
 ) -> None:
     """A notice to the exposed patient and an urgent one to their practitioner."""
+    tx = uow.tx
     s = _Scheduler(rt, tx, event, d)
     common = {
         "due_at": s.now,

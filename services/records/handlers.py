@@ -11,14 +11,15 @@ from uuid import uuid4
 
 from services.records import repository
 from shared.consumer import Delivery, Registry
-from shared.db import Transaction
 from shared.events.booking import SessionCompleted
+from shared.uow import UnitOfWork
 
 
 async def on_session_completed(
-    tx: Transaction, event: SessionCompleted, delivery: Delivery
+    uow: UnitOfWork, event: SessionCompleted, delivery: Delivery
 ) -> None:
     """Append the session to the patient's treatment history; note the clinic as visited."""
+    tx = uow.tx
     appended = await repository.insert_treatment(
         tx,
         {
