@@ -10,13 +10,14 @@ page long on the asyncpg connection the service already has.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias, TypeVar
 
 import asyncpg
 from fastapi import Depends, Request
@@ -34,7 +35,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
-class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+class PooledConnection(asyncpg.Connection):
     """A pool connection that says when it holds session state.
 
     asyncpg resets every connection it takes back (advisory locks, LISTEN, settings): one more
@@ -153,7 +154,7 @@ async def migrate(pool: asyncpg.Pool, service_folder: Path, *, service: str) -> 
 
 
 # A transaction is the asyncpg connection inside `conn.transaction()`; the name says its role.
-Transaction = asyncpg.Connection
+Transaction: TypeAlias = asyncpg.Connection
 
 
 async def transaction(request: Request) -> AsyncIterator[Transaction]:
@@ -170,3 +171,28 @@ Tx = Annotated[Transaction, Depends(transaction, scope="function")]
 
 def record_to_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
     return dict(record) if record is not None else None
+
+
+R = TypeVar("R")
+
+
+def record_of(cls: type[R], row: Mapping[str, Any] | None) -> R | None:
+    """The typed record (a dataclass) of a row, from the columns its fields name; None for None.
+
+    Repositories return these rather than dicts, so a misspelt column fails here, once, instead
+    of as a KeyError wherever the row is read.
+    """
+    if row is None:
+        return None
+    names = _field_names(cls)
+    return cls(**{name: row[name] for name in names})
+
+
+def records_of(cls: type[R], rows: Iterable[Mapping[str, Any]]) -> list[R]:
+    """`record_of` for each row."""
+    names = _field_names(cls)
+    return [cls(**{name: row[name] for name in names}) for row in rows]
+
+
+def _field_names(cls: type[Any]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init)

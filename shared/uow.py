@@ -25,7 +25,7 @@ transaction carries for row-level security.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -231,7 +231,7 @@ class UnitOfWorkRoute(APIRoute):
     """A route whose request's unit of work commits once the response is built, before it is
     sent; an error rolls it back (a refusal that recorded its reason commits that alone)."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def run(request: Request) -> Response:
