@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image for every MesoCare service. SERVICE (booking | records | formulary | notifications |
 # gateway) selects which one runs: deploy/entrypoint.sh execs `python -m services.$SERVICE`.
 # No secrets are baked in: all configuration comes from the environment at run time

@@ -69,8 +69,14 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
     )
 
 
+class DatabaseNotUtf8(RuntimeError):
+    """The service's database stores text in another encoding than UTF-8: a patient named
+    "Amélie" could not be written. A configuration error of the database, refused at start."""
+
+
 async def ensure_database(dsn: str) -> None:
-    """Create the database named in `dsn` if the server does not have it yet."""
+    """Create the database named in `dsn` (UTF-8) if the server does not have it yet; refuse a
+    database in another encoding (DatabaseNotUtf8)."""
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(dsn)
@@ -78,14 +84,25 @@ async def ensure_database(dsn: str) -> None:
     admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
     conn = await asyncpg.connect(admin)
     try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if not exists:
+        encoding = await conn.fetchval(
+            "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = $1", name
+        )
+        if encoding is None:
             try:
-                await conn.execute(f'CREATE DATABASE "{name}"')
+                # From template0: the server's default encoding may be SQL_ASCII.
+                await conn.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
             except asyncpg.DuplicateDatabaseError:
                 pass  # another replica won the race
+            encoding = await conn.fetchval(
+                "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = $1", name
+            )
     finally:
         await conn.close()
+    if encoding != "UTF8":
+        raise DatabaseNotUtf8(
+            f"database {name} is encoded {encoding}, not UTF8: re-create it with "
+            f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
+        )
 
 
 @dataclass(frozen=True, slots=True)

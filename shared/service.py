@@ -28,12 +28,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from shared import telemetry
 from shared.auth import TokenVerifier
 from shared.consumer import Consumer, Registry
-from shared.db import create_pool, ensure_database, migrate
+from shared.db import DatabaseNotUtf8, create_pool, ensure_database, migrate
 from shared.errors import PROBLEM_JSON, Invalid
 from shared.kafka import broker_reachable
 from shared.outbox import Relay
 from shared.problems import install_problem_handlers
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, refuse
 from shared.uow import Database
 
 log = logging.getLogger("mesocare.service")
@@ -362,8 +362,17 @@ def _install_probes(app: FastAPI) -> None:
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
-    """Run one service process: uvicorn handles SIGINT/SIGTERM and then runs the lifespan exit."""
+    """Run one service process: uvicorn handles SIGINT/SIGTERM and then runs the lifespan exit.
+
+    Its database is checked first: one in another encoding than UTF-8 is refused with one line
+    and exit 78 (a configuration error), before anything is written to it.
+    """
     import uvicorn
+
+    try:
+        asyncio.run(ensure_database(settings.dsn()))
+    except DatabaseNotUtf8 as exc:
+        refuse(settings.service, exc)
 
     uvicorn.run(
         app,

@@ -5,11 +5,12 @@ Built in `__main__`/`create_app` and passed down; nothing reads the environment 
 
 from __future__ import annotations
 
-from typing import Literal
+import sys
+from typing import Literal, NoReturn, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_JWT_SECRET = "mesocare-development-secret-change-me-0123456789"
@@ -119,3 +120,58 @@ def database_on_server(server_url: str, database: str) -> str:
     """The same server URL with another database name (query string kept, e.g. ?host=/socket)."""
     parts = urlsplit(server_url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+EX_CONFIG = 78
+"""sysexits.h: a configuration error. A process refused for its configuration exits with it."""
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+class ConfigurationError(Exception):
+    """One line for an operator: which variable, and what is wrong with it."""
+
+
+def load_settings(cls: type[S], *, program: str) -> S:
+    """The settings from the environment; on a configuration error, one line on stderr naming
+    the variable and what is wrong, and exit 78 (EX_CONFIG) — never a stack trace."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        refuse(program, ConfigurationError(describe(cls, exc)))
+
+
+def refuse(program: str, error: BaseException) -> NoReturn:
+    print(f"{program}: configuration error: {error}", file=sys.stderr, flush=True)
+    raise SystemExit(EX_CONFIG)
+
+
+def describe(cls: type[BaseSettings], exc: ValidationError) -> str:
+    """The first problem of a ValidationError, named by its environment variable."""
+    first = exc.errors()[0]
+    message = str(first.get("msg", "not valid")).removeprefix("Value error, ")
+    # A platform variable fails inside the service block's default factory, as its own model.
+    model = PlatformSettings if exc.title == PlatformSettings.__name__ else cls
+    variable = _variable(model, tuple(first.get("loc", ())))
+    return f"{variable}: {message}" if variable else message
+
+
+def _variable(cls: type[BaseSettings], loc: tuple[object, ...]) -> str | None:
+    """The environment variable behind a field location, e.g. ('port',) → BOOKING_PORT."""
+    model: type[BaseSettings] = cls
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            # Fields read under an alias are located by the alias: the variable itself.
+            aliases = {f.validation_alias for f in model.model_fields.values()}
+            return str(part) if part in aliases else None
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseSettings):
+            model = annotation
+            continue
+        alias = field.validation_alias
+        if isinstance(alias, str):
+            return alias
+        prefix = str(model.model_config.get("env_prefix") or "")
+        return f"{prefix}{part}".upper()
+    return None

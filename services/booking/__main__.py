@@ -3,10 +3,11 @@
 from services.booking.app import create_app
 from services.booking.settings import Settings
 from shared.service import serve
+from shared.settings import load_settings
 
 
 def main() -> None:
-    settings = Settings()
+    settings = load_settings(Settings, program="booking")
     serve(create_app(settings), settings)
 
 

@@ -3,10 +3,11 @@
 from services.formulary.app import create_app
 from services.formulary.settings import Settings
 from shared.service import serve
+from shared.settings import load_settings
 
 
 def main() -> None:
-    settings = Settings()
+    settings = load_settings(Settings, program="formulary")
     serve(create_app(settings), settings)
 
 

@@ -8,6 +8,7 @@ import sys
 from services.gateway.app import create_app
 from services.gateway.settings import Settings
 from shared.service import serve
+from shared.settings import load_settings
 
 
 def main() -> None:
@@ -15,7 +16,7 @@ def main() -> None:
         from services.gateway import commands
 
         sys.exit(commands.main(sys.argv[1:]))
-    settings = Settings()
+    settings = load_settings(Settings, program="gateway")
     serve(create_app(settings), settings)
 
 

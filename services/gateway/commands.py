@@ -27,6 +27,7 @@ from services.gateway.schemas import StaffCreate
 from services.gateway.settings import Settings
 from shared.db import Transaction, create_pool, ensure_database, migrate
 from shared.errors import Invalid
+from shared.settings import load_settings
 
 PASSWORD_ENV = "MESOCARE_ADMIN_PASSWORD"
 ADMIN_ROLE = "network_admin"
@@ -177,8 +178,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
+    settings = load_settings(Settings, program="create-admin")
     try:
-        settings = Settings()
         password = read_password(args.email)
         print(asyncio.run(_create_admin(settings, args, password)))
     except Refused as exc:

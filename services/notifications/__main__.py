@@ -3,10 +3,11 @@
 from services.notifications.app import create_app
 from services.notifications.settings import Settings
 from shared.service import serve
+from shared.settings import load_settings
 
 
 def main() -> None:
-    settings = Settings()
+    settings = load_settings(Settings, program="notifications")
     serve(create_app(settings), settings)
 
 

@@ -3,10 +3,11 @@
 from services.records.app import create_app
 from services.records.settings import Settings
 from shared.service import serve
+from shared.settings import load_settings
 
 
 def main() -> None:
-    settings = Settings()
+    settings = load_settings(Settings, program="records")
     serve(create_app(settings), settings)
 
 

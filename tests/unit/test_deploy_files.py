@@ -293,8 +293,22 @@ class TestComposeRunsTheFiveServicesFromOneImage:
                         assert env[name] == f"http://{target}:{port}"
 
     def test_apache_kafka_gets_the_idempotent_producer(self) -> None:
+        # By default; another broker is configured through the environment, not by an edit.
         for svc in mesocare_containers().values():
-            assert svc["environment"]["KAFKA_IDEMPOTENCE"] == "true"
+            assert svc["environment"]["KAFKA_IDEMPOTENCE"] == "${KAFKA_IDEMPOTENCE:-true}"
+
+    def test_every_platform_setting_comes_from_the_environment_with_a_default(self) -> None:
+        from shared.settings import PlatformSettings
+
+        wired_by_compose = {"DATABASE_URL"}  # built from the PostgreSQL it runs
+        left_out = {"MESOCARE_DEMO_NETWORK_ID"}  # demo data: make run only
+        secrets = {"MESOCARE_JWT_SECRET", "MESOCARE_JWT_JWKS_URL"}  # no default: from .env
+        names = {str(f.validation_alias) for f in PlatformSettings.model_fields.values()}
+        for svc in mesocare_containers().values():
+            env = svc["environment"]
+            assert names - left_out <= set(env)
+            for name in names - left_out - wired_by_compose - secrets:
+                assert str(env[name]).startswith(f"${{{name}:-"), name
 
     def test_kafka_runs_in_kraft_mode(self) -> None:
         env = compose_services()["kafka"]["environment"]
@@ -306,7 +320,8 @@ class TestComposeRunsTheFiveServicesFromOneImage:
         http_endpoint = config["receivers"]["otlp"]["protocols"]["http"]["endpoint"]
         for svc in mesocare_containers().values():
             url = svc["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
-            assert url == f"http://otel-collector:{http_endpoint.rsplit(':', 1)[1]}"
+            port = http_endpoint.rsplit(":", 1)[1]
+            assert url == f"${{OTEL_EXPORTER_OTLP_ENDPOINT:-http://otel-collector:{port}}}"
         (exporter,) = config["service"]["pipelines"]["traces"]["exporters"]
         assert config["exporters"][exporter]["endpoint"] == "jaeger:4317"
 
