@@ -170,6 +170,32 @@ async def migrate(pool: asyncpg.Pool, service_folder: Path, *, service: str) -> 
     return applied_now
 
 
+async def grant_runtime(conn: asyncpg.Connection, *, role: str, append_only: Iterable[str]) -> None:
+    """What the runtime login may do in the service's database, granted by its owner after the
+    migrations: read and write rows, never change the schema; on an append-only table (an audit
+    trail) only insert and read. Run at every start, so a new table is covered at once."""
+    who = await conn.fetchval("SELECT quote_ident($1)", role)
+    await conn.execute(f"GRANT USAGE ON SCHEMA public TO {who}")
+    await conn.execute(
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {who}"
+    )
+    await conn.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {who}")
+    await conn.execute(f"REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM {who}")
+    for table in append_only:
+        name = await conn.fetchval("SELECT quote_ident($1)", table)
+        await conn.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {name} FROM {who}")
+
+
+def login_of(dsn: str) -> str:
+    """The user name a connection string logs in as."""
+    from urllib.parse import unquote, urlsplit
+
+    user = urlsplit(dsn).username
+    if not user:
+        raise ValueError("the database URL names no user")
+    return unquote(user)
+
+
 # A transaction is the asyncpg connection inside `conn.transaction()`; the name says its role.
 Transaction: TypeAlias = asyncpg.Connection
 

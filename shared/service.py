@@ -28,7 +28,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from shared import telemetry
 from shared.auth import TokenVerifier
 from shared.consumer import Consumer, Registry
-from shared.db import DatabaseNotUtf8, create_pool, ensure_database, migrate
+from shared.db import (
+    DatabaseNotUtf8,
+    create_pool,
+    ensure_database,
+    grant_runtime,
+    login_of,
+    migrate,
+)
 from shared.errors import PROBLEM_JSON, Invalid
 from shared.kafka import broker_reachable
 from shared.outbox import Relay
@@ -89,10 +96,12 @@ class ServiceSpec:
     handlers: Registry = field(default_factory=dict)
     version: str = "1.0.0"
     seed_demo: DemoSeeder | None = None
+    """Loads this service's share of the demo network (MESOCARE_DEMO_NETWORK_ID) at start."""
     resources: Sequence[Resource] = ()
     """What the service holds for its lifetime besides the platform's (HTTP clients, workers):
     entered once the pool exists, left before the consumer, relay and pool stop."""
-    """Loads this service's share of the demo network (MESOCARE_DEMO_NETWORK_ID) at start."""
+    append_only: Sequence[str] = ()
+    """Tables the runtime login may only insert into and read (an audit trail)."""
 
 
 def _freeze_what_was_built() -> None:
@@ -137,6 +146,26 @@ class Readiness:
             return False
 
 
+async def migrated_pool(
+    settings: ServiceSettings, migrations: Path, *, append_only: Sequence[str] = ()
+) -> asyncpg.Pool:
+    """The runtime login's pool, once the owner's login has migrated and granted it its rights."""
+    dsn, owner_dsn = settings.dsn(), settings.migration_dsn()
+    await ensure_database(owner_dsn)
+    if owner_dsn != dsn:
+        owner = await create_pool(owner_dsn, min_size=1, max_size=1)
+        try:
+            await migrate(owner, migrations, service=settings.service)
+            async with owner.acquire() as conn:
+                await grant_runtime(conn, role=login_of(dsn), append_only=append_only)
+        finally:
+            await owner.close()
+    pool = await create_pool(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    if owner_dsn == dsn:
+        await migrate(pool, migrations, service=settings.service)
+    return pool
+
+
 def build_app(spec: ServiceSpec) -> FastAPI:
     settings = spec.settings
     name = settings.service
@@ -144,10 +173,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         telemetry.setup(name, settings.platform)
-        dsn = settings.dsn()
-        await ensure_database(dsn)
-        pool = await create_pool(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
-        await migrate(pool, spec.migrations, service=name)
+        pool = await migrated_pool(settings, spec.migrations, append_only=spec.append_only)
         demo_network = settings.platform.demo_network_id
         if spec.seed_demo is not None and demo_network is not None:
             async with pool.acquire() as conn, conn.transaction():
@@ -370,7 +396,7 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     import uvicorn
 
     try:
-        asyncio.run(ensure_database(settings.dsn()))
+        asyncio.run(ensure_database(settings.migration_dsn()))
     except DatabaseNotUtf8 as exc:
         refuse(settings.service, exc)
 

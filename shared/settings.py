@@ -101,7 +101,15 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str | None = Field(
-        None, description="This service's own database; default: mesocare_<service> on DATABASE_URL"
+        None,
+        description="This service's own database and its runtime login; default: "
+        "mesocare_<service> on DATABASE_URL",
+    )
+    migration_database_url: str | None = Field(
+        None,
+        description="The same database with its owner's login, which applies the migrations "
+        "and grants the runtime login its rights; default: the runtime login does it (a "
+        "development server where the one login may do everything)",
     )
     db_pool_min: int = 1
     db_pool_max: int = 10
@@ -110,10 +118,14 @@ class ServiceSettings(BaseSettings):
     platform: PlatformSettings = Field(default_factory=PlatformSettings)
 
     def dsn(self) -> str:
-        """The connection string of this service's own database."""
+        """The connection string of this service's own database (its runtime login)."""
         if self.database_url:
             return self.database_url
         return database_on_server(self.platform.database_url, f"mesocare_{self.service}")
+
+    def migration_dsn(self) -> str:
+        """The connection string the migrations run with: the owner's, else the runtime one."""
+        return self.migration_database_url or self.dsn()
 
 
 def database_on_server(server_url: str, database: str) -> str:

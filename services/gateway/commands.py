@@ -25,8 +25,9 @@ from services.gateway import domain, repository
 from services.gateway.app import MIGRATIONS
 from services.gateway.schemas import StaffCreate
 from services.gateway.settings import Settings
-from shared.db import Transaction, create_pool, ensure_database, migrate
+from shared.db import Transaction
 from shared.errors import Invalid
+from shared.service import migrated_pool
 from shared.settings import load_settings
 
 PASSWORD_ENV = "MESOCARE_ADMIN_PASSWORD"
@@ -122,13 +123,10 @@ def read_password(
 
 
 async def _create_admin(settings: Settings, args: argparse.Namespace, password: str) -> str:
-    dsn = settings.dsn()
-    await ensure_database(dsn)
-    pool = await create_pool(dsn, min_size=1, max_size=1)
+    # The same start-up as the gateway's (migrations by the owner's login, then the runtime
+    # login), so this also works before the gateway's first start.
+    pool = await migrated_pool(settings.model_copy(update={"db_pool_max": 1}), MIGRATIONS)
     try:
-        # The same forward-only migrations the gateway applies at start, so this also works
-        # before the gateway's first start.
-        await migrate(pool, MIGRATIONS, service=settings.service)
         async with pool.acquire() as conn, conn.transaction():
             admin = await create_network_admin(
                 conn,

@@ -46,7 +46,7 @@ SERVICES = tuple(SERVICE_PORTS)
 IMAGE_ENV = frozenset({"SERVICE"})
 """Read by deploy/entrypoint.sh to pick the service, not a setting of the service."""
 
-ONE_SHOT_JOBS = frozenset({"kafka-topics"})
+ONE_SHOT_JOBS = frozenset({"kafka-topics", "db-setup"})
 NO_HEALTHCHECK_POSSIBLE = {
     "otel-collector": "built FROM scratch: no shell, no HTTP client, no self-check command",
 }
@@ -300,13 +300,13 @@ class TestComposeRunsTheFiveServicesFromOneImage:
     def test_every_platform_setting_comes_from_the_environment_with_a_default(self) -> None:
         from shared.settings import PlatformSettings
 
-        wired_by_compose = {"DATABASE_URL"}  # built from the PostgreSQL it runs
+        wired_by_compose = {"DATABASE_URL"}  # not given: each service has its own logins
         left_out = {"MESOCARE_DEMO_NETWORK_ID"}  # demo data: make run only
         secrets = {"MESOCARE_JWT_SECRET", "MESOCARE_JWT_JWKS_URL"}  # no default: from .env
         names = {str(f.validation_alias) for f in PlatformSettings.model_fields.values()}
         for svc in mesocare_containers().values():
             env = svc["environment"]
-            assert names - left_out <= set(env)
+            assert names - left_out - wired_by_compose <= set(env)
             for name in names - left_out - wired_by_compose - secrets:
                 assert str(env[name]).startswith(f"${{{name}:-"), name
 
@@ -334,12 +334,27 @@ class TestComposeRunsTheFiveServicesFromOneImage:
         port = config["exporters"]["prometheus"]["endpoint"].rsplit(":", 1)[1]
         assert f"127.0.0.1:{port}:{port}" in compose_services()["otel-collector"]["ports"]
 
-    def test_postgres_init_creates_a_database_per_service(self) -> None:
-        mounts = compose_services()["postgres"]["volumes"]
-        (init,) = [m for m in mounts if "docker-entrypoint-initdb.d" in m]
-        script = (REPO / init.split(":")[0]).read_text()
-        created = re.findall(r"^CREATE DATABASE (\w+);", script, re.MULTILINE)
-        assert sorted(created) == sorted(f"mesocare_{s}" for s in SERVICES)
+    def test_db_setup_provisions_every_service_before_any_starts(self) -> None:
+        job = compose_services()["db-setup"]
+        assert job["command"] == ["python", "-m", "shared.provision"]
+        assert job["depends_on"]["postgres"]["condition"] == "service_healthy"
+        for service in SERVICES:
+            for suffix in ("DB_PASSWORD", "DB_OWNER_PASSWORD"):
+                assert f"{service.upper()}_{suffix}" in job["environment"]
+        for svc in mesocare_containers().values():
+            assert svc["depends_on"]["db-setup"]["condition"] == "service_completed_successfully"
+
+    def test_no_service_gets_the_superusers_login(self) -> None:
+        for name, svc in mesocare_containers().items():
+            env = svc["environment"]
+            assert "DATABASE_URL" not in env, name
+            prefix = name.upper()
+            runtime = env[f"{prefix}_DATABASE_URL"]
+            owner = env[f"{prefix}_MIGRATION_DATABASE_URL"]
+            assert runtime.startswith(f"postgresql://mesocare_{name}:"), runtime
+            assert owner.startswith(f"postgresql://mesocare_{name}_owner:"), owner
+            assert runtime.endswith(f"@postgres:5432/mesocare_{name}")
+            assert owner.endswith(f"@postgres:5432/mesocare_{name}")
 
 
 # --- topics --------------------------------------------------------------------------------------
@@ -651,8 +666,13 @@ class TestKubernetesReferencesSecretsAndInfrastructure:
         assert k8s_of_kind("Secret") == {}
 
     def test_secrets_come_from_mesocare_secrets(self) -> None:
-        wanted = {"DATABASE_URL": "database-url", "MESOCARE_JWT_SECRET": "jwt-secret"}
-        for deployment in k8s_of_kind("Deployment").values():
+        for name, deployment in k8s_of_kind("Deployment").items():
+            service = name.removeprefix("mesocare-")
+            wanted = {
+                f"{service.upper()}_DATABASE_URL": f"{service}-database-url",
+                f"{service.upper()}_MIGRATION_DATABASE_URL": f"{service}-migration-database-url",
+                "MESOCARE_JWT_SECRET": "jwt-secret",
+            }
             for container in deployment["spec"]["template"]["spec"]["containers"]:
                 refs = {
                     e["name"]: e["valueFrom"]["secretKeyRef"]
@@ -661,6 +681,19 @@ class TestKubernetesReferencesSecretsAndInfrastructure:
                 }
                 assert {n: r["key"] for n, r in refs.items()} == wanted
                 assert {r["name"] for r in refs.values()} == {"mesocare-secrets"}
+
+    def test_only_the_db_setup_job_gets_the_superusers_url(self) -> None:
+        jobs = {
+            name: {
+                e["name"] for c in job["spec"]["template"]["spec"]["containers"] for e in c["env"]
+            }
+            for name, job in k8s_of_kind("Job").items()
+        }
+        assert [name for name, env in jobs.items() if "DATABASE_URL" in env] == [
+            "mesocare-db-setup"
+        ]
+        for service in SERVICES:
+            assert f"{service.upper()}_DB_PASSWORD" in jobs["mesocare-db-setup"]
 
     def test_configmap_holds_no_secret(self) -> None:
         data = k8s_of_kind("ConfigMap")["mesocare-config"]["data"]
@@ -738,5 +771,10 @@ class TestConfigurationIsDocumentedInEnvExample:
         assert sorted(by_service) == sorted(SERVICES)
         for service, names in by_service.items():
             assert {f"{service.upper()}_HOST", f"{service.upper()}_PORT"} <= names
-            assert {"DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "MESOCARE_JWT_SECRET"} <= names
+            database = {
+                f"{service.upper()}_DATABASE_URL",
+                f"{service.upper()}_MIGRATION_DATABASE_URL",
+            }
+            assert database | {"KAFKA_BOOTSTRAP_SERVERS", "MESOCARE_JWT_SECRET"} <= names
+            assert "DATABASE_URL" not in names  # the superuser's: db-setup only
             assert not names & IMAGE_ENV
