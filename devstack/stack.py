@@ -24,6 +24,7 @@ from devstack.broker import TANSU_FETCH_MAX_WAIT_MS, Tansu
 from devstack.ports import port_open, wait_for_port
 from devstack.postgres import EmbeddedPostgres, stop_stale_server
 from shared.demo import DEMO_NETWORK_ID
+from shared.provision import Logins, provision
 
 SERVICES: dict[str, int] = {
     "booking": 8001,
@@ -50,6 +51,8 @@ class StackConfig:
     seed_demo: bool = True
     """Load the demo network through the services' APIs once they are ready."""
     extra_env: dict[str, str] = field(default_factory=dict)
+    databases: str | None = None
+    """Name the databases mesocare_<databases>_<service> (several stacks on one server)."""
 
     @classmethod
     def from_environment(cls, root: Path) -> StackConfig:
@@ -74,6 +77,21 @@ class StackError(RuntimeError):
     pass
 
 
+async def provision_all(admin_url: str, namespace: str | None = None) -> dict[str, Logins]:
+    """Each service's database and logins, with passwords new at every start."""
+    import secrets
+
+    return {
+        name: await provision(
+            admin_url,
+            f"{namespace}_{name}" if namespace else name,
+            owner_password=secrets.token_urlsafe(24),
+            runtime_password=secrets.token_urlsafe(24),
+        )
+        for name in SERVICES
+    }
+
+
 class LocalStack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
@@ -84,6 +102,7 @@ class LocalStack:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.database_url = config.database_url or ""
         self.kafka_bootstrap = config.kafka_bootstrap or ""
+        self.logins: dict[str, Logins] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -114,6 +133,8 @@ class LocalStack:
         from shared.kafka import ensure_topics
 
         asyncio.run(ensure_topics(self.kafka_bootstrap))
+        say("• database logins: each service its own runtime login and owner (shared.provision)")
+        self.logins = asyncio.run(provision_all(self.database_url, self.config.databases))
         say(f"• SMTP sink on 127.0.0.1:{self.config.smtp_port} (mail kept in {self.root / 'mail'})")
         self._spawn(
             "smtp-sink",
@@ -158,10 +179,11 @@ class LocalStack:
             say(f"• demo network ready ({', '.join(f'{v} {k}' for k, v in seeded.items())} new)")
 
     def service_env(self) -> dict[str, str]:
+        # No service gets the superuser's DATABASE_URL: each its own logins, as deployed.
+        inherited = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env = {
-            **os.environ,
+            **inherited,
             "MESOCARE_ENV": os.environ.get("MESOCARE_ENV", "development"),
-            "DATABASE_URL": self.database_url,
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
             "KAFKA_IDEMPOTENCE": os.environ.get(
                 "KAFKA_IDEMPOTENCE", "false" if self.broker else "true"
@@ -177,8 +199,11 @@ class LocalStack:
             "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
             "NOTIFICATIONS_SMTP_PORT": str(self.config.smtp_port),
             "NOTIFICATIONS_SMS_URL": f"http://127.0.0.1:{self.config.sms_port}/messages",
-            **self.config.extra_env,
         }
+        for name, logins in self.logins.items():
+            env[f"{name.upper()}_DATABASE_URL"] = logins.runtime
+            env[f"{name.upper()}_MIGRATION_DATABASE_URL"] = logins.owner
+        env.update(self.config.extra_env)
         for name, port in self.config.ports.items():
             env[f"{name.upper()}_PORT"] = str(port)
             for other, other_port in self.config.ports.items():

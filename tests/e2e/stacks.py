@@ -16,7 +16,8 @@ from tests.support import Parts
 def local_stack(
     parts: Parts, root: Path, *, databases: str, extra_env: dict[str, str] | None = None
 ) -> Iterator[LocalStack]:
-    """The five services as processes on free ports, each on its database `<databases>_<name>`.
+    """The five services as processes on free ports, each on its database
+    `mesocare_<databases>_<name>` with its own logins, as `make run` provisions them.
 
     The session's PostgreSQL and broker stand in for the embedded ones `make run` starts; the
     stack's own start of those is covered by the devstack tests.
@@ -28,17 +29,8 @@ def local_stack(
         sms_port=free_port(),
         database_url=database_on_server(parts.database_url, "postgres"),
         kafka_bootstrap=parts.kafka_bootstrap,
-        extra_env={
-            "MESOCARE_ENV": "test",
-            "KAFKA_IDEMPOTENCE": "false",
-            **{
-                f"{n.upper()}_DATABASE_URL": database_on_server(
-                    parts.database_url, f"{databases}_{n}"
-                )
-                for n in SERVICES
-            },
-            **(extra_env or {}),
-        },
+        databases=databases,
+        extra_env={"MESOCARE_ENV": "test", "KAFKA_IDEMPOTENCE": "false", **(extra_env or {})},
     )
     stack = LocalStack(config)
     try:
