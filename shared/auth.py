@@ -20,6 +20,9 @@ from shared.errors import Forbidden, Unauthorized
 from shared.settings import PlatformSettings
 from shared.vocabulary import CLINICAL_ROLES
 
+LEEWAY_SECONDS = 30
+"""Clock skew tolerated between the token's issuer and this service."""
+
 ROLES = frozenset(
     {"network_admin", "clinic_manager", "practitioner", "receptionist", "integration"}
 )
@@ -92,12 +95,22 @@ class TokenVerifier:
                 algorithms=algorithms,
                 audience=self.platform.jwt_audience,
                 issuer=self.platform.jwt_issuer,
-                options={"require": ["exp", "iss", "aud", "sub"]},
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+                leeway=LEEWAY_SECONDS,
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("The token has expired.") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise Unauthorized("The token was issued in the future.") from exc
         except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
             raise Unauthorized(f"The token is not valid: {exc}.") from exc
+        lifetime = float(claims["exp"]) - float(claims["iat"])
+        if lifetime > self.platform.jwt_max_lifetime_seconds:
+            raise Unauthorized(
+                f"The token is valid for {lifetime / 3600:.1f} h, longer than the "
+                f"{self.platform.jwt_max_lifetime_seconds / 3600:g} h this API accepts; "
+                "ask for a shorter-lived one."
+            )
         try:
             principal = Principal(
                 sub=str(claims["sub"]),

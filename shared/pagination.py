@@ -1,15 +1,23 @@
-"""Cursor pagination: `limit` and an opaque `cursor` that encodes where the last page ended."""
+"""Cursor pagination: `limit` and an opaque `cursor` that encodes where the last page ended.
+
+A cursor is signed (HMAC-SHA256 with the platform's cursor key, the same on every replica), so a
+client cannot forge one to start a page where it likes: a cursor this API did not issue, or one
+changed on the way, is a 400 `invalid-cursor`.
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field
 
-from shared.errors import Invalid
+from shared.errors import ProblemError
+from shared.settings import DEVELOPMENT_JWT_SECRET
 
 T = TypeVar("T")
 
@@ -24,21 +32,58 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page")
 
 
-def encode_cursor(*values: Any) -> str:
-    raw = json.dumps([str(v) for v in values], separators=(",", ":")).encode()
+class InvalidCursor(ProblemError):
+    type = "invalid-cursor"
+    title = "The cursor is not one this API issued"
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Pass the `next_cursor` of the previous page unchanged, or leave `cursor` out to "
+            "start from the first page.",
+            errors=[{"field": "cursor", "message": "not a cursor this API issued"}],
+        )
+
+
+_key = hashlib.sha256(f"cursor:{DEVELOPMENT_JWT_SECRET}".encode()).digest()
+
+
+def use_cursor_key(key: bytes) -> None:
+    """Sign cursors with `key` in this process (set once at start, from the settings)."""
+    global _key
+    _key = key
+
+
+def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(payload: str) -> str:
+    return _b64(hmac.new(_key, payload.encode(), hashlib.sha256).digest()[:16])
+
+
+def encode_cursor(*values: Any) -> str:
+    payload = _b64(json.dumps([str(v) for v in values], separators=(",", ":")).encode())
+    return f"{payload}.{_signature(payload)}"
 
 
 def decode_cursor(cursor: str | None, parts: int) -> list[str] | None:
     """The values of a cursor made by `encode_cursor`, or None when there is no cursor."""
     if cursor is None:
         return None
+    payload, _, signature = cursor.partition(".")
+    if not hmac.compare_digest(signature.encode(), _signature(payload).encode()):
+        raise InvalidCursor()
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values = json.loads(_unb64(payload))
     except ValueError as exc:
-        raise Invalid("The cursor is not one this API issued.", field="cursor") from exc
+        raise InvalidCursor() from exc
     if not isinstance(values, list) or len(values) != parts:
-        raise Invalid("The cursor is not one this API issued.", field="cursor")
+        raise InvalidCursor()
     return [str(v) for v in values]
 
 

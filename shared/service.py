@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import json
 import logging
 import time
 import uuid
@@ -25,7 +26,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from shared import telemetry
+from shared import pagination, telemetry
 from shared.auth import TokenVerifier
 from shared.consumer import Consumer, Registry
 from shared.db import (
@@ -36,7 +37,7 @@ from shared.db import (
     login_of,
     migrate,
 )
-from shared.errors import PROBLEM_JSON, Invalid
+from shared.errors import PROBLEM_JSON, Invalid, type_uri
 from shared.kafka import broker_reachable
 from shared.outbox import Relay
 from shared.problems import install_problem_handlers
@@ -169,6 +170,7 @@ async def migrated_pool(
 def build_app(spec: ServiceSpec) -> FastAPI:
     settings = spec.settings
     name = settings.service
+    pagination.use_cursor_key(settings.platform.cursor_key())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -241,6 +243,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     _install_probes(app)
     for router in spec.routers:
         app.include_router(router, prefix=spec.prefix)
+    app.add_middleware(BodyLimit, max_bytes=settings.platform.max_body_bytes)
     _install_request_context(app, spec)
     return app
 
@@ -253,6 +256,74 @@ def _install_request_context(app: FastAPI, spec: ServiceSpec) -> None:
         if isinstance(route, APIRoute)
     }
     app.add_middleware(RequestContext, templates=templates)
+
+
+class BodyLimit:
+    """A request body over `max_bytes` is answered 413 (problem+json) before it is read in full:
+    at once when its Content-Length says so, else as soon as the bytes received pass the limit
+    (the app then sees the client gone, and whatever it would still send is dropped)."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send, scope["path"])
+            return
+        received = 0
+        refused = False
+
+        async def limited_receive() -> Any:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    refused = True
+                    await self._refuse(send, scope["path"])
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Any) -> None:
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+            # The app saw the client go away mid-body (Starlette's ClientDisconnect): answered.
+
+    async def _refuse(self, send: Any, path: str) -> None:
+        body = json.dumps(
+            {
+                "type": type_uri("body-too-large"),
+                "title": "Request body too large",
+                "status": 413,
+                "detail": f"Request bodies are limited to {self.max_bytes} bytes.",
+                "instance": path,
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 class RequestContext:

@@ -68,6 +68,25 @@ class PlatformSettings(BaseSettings):
     jwt_issuer: str = Field("mesocare", validation_alias="MESOCARE_JWT_ISSUER")
     jwt_audience: str = Field("mesocare", validation_alias="MESOCARE_JWT_AUDIENCE")
     jwt_jwks_url: str | None = Field(None, validation_alias="MESOCARE_JWT_JWKS_URL")
+    jwt_max_lifetime_seconds: int = Field(
+        12 * 3600,
+        ge=60,
+        validation_alias="MESOCARE_JWT_MAX_LIFETIME_SECONDS",
+        description="A token whose exp is further than this after its iat is refused (401), "
+        "whoever signed it: a leaked long-lived token is not a key for years",
+    )
+    cursor_secret: str | None = Field(
+        None,
+        validation_alias="MESOCARE_CURSOR_SECRET",
+        description="Signs pagination cursors (a tampered one is a 400); default: derived from "
+        "MESOCARE_JWT_SECRET. Required with MESOCARE_JWT_JWKS_URL, where there is no such secret",
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        validation_alias="MESOCARE_MAX_BODY_BYTES",
+        description="A request body larger than this is refused with 413 before it is read",
+    )
     demo_network_id: UUID | None = Field(
         None,
         validation_alias="MESOCARE_DEMO_NETWORK_ID",
@@ -89,7 +108,21 @@ class PlatformSettings(BaseSettings):
             raise ValueError("MESOCARE_DEMO_NETWORK_ID seeds demo data; not in production")
         if self.jwt_jwks_url is None and len(self.jwt_secret) < 32:
             raise ValueError("MESOCARE_JWT_SECRET must be at least 32 characters")
+        if self.jwt_jwks_url is not None and not self.cursor_secret and self.env == "production":
+            raise ValueError(
+                "MESOCARE_CURSOR_SECRET must be set with MESOCARE_JWT_JWKS_URL (every replica "
+                "signs pagination cursors with it)"
+            )
+        if self.cursor_secret is not None and len(self.cursor_secret) < 32:
+            raise ValueError("MESOCARE_CURSOR_SECRET must be at least 32 characters")
         return self
+
+    def cursor_key(self) -> bytes:
+        """The key pagination cursors are signed with, the same on every replica."""
+        import hashlib
+
+        secret = self.cursor_secret or f"cursor:{self.jwt_secret}"
+        return hashlib.sha256(secret.encode()).digest()
 
 
 class ServiceSettings(BaseSettings):

@@ -102,7 +102,7 @@ def test_rs256_tokens_verify_against_the_jwks_url(
     jwks_server: tuple[str, rsa.RSAPrivateKey],
 ) -> None:
     url, key = jwks_server
-    platform = PlatformSettings(env="production", jwt_jwks_url=url)
+    platform = PlatformSettings(env="production", jwt_jwks_url=url, cursor_secret="c" * 40)
     network = uuid4()
     claims = {
         "sub": "idp|42",
@@ -110,6 +110,7 @@ def test_rs256_tokens_verify_against_the_jwks_url(
         "roles": ["clinic_manager"],
         "iss": "mesocare",
         "aud": "mesocare",
+        "iat": datetime.now(UTC),
         "exp": datetime.now(UTC) + timedelta(minutes=5),
     }
     token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
@@ -124,7 +125,7 @@ def test_with_a_jwks_url_an_hs256_token_is_refused(
     jwks_server: tuple[str, rsa.RSAPrivateKey],
 ) -> None:
     url, _ = jwks_server
-    platform = PlatformSettings(env="production", jwt_jwks_url=url)
+    platform = PlatformSettings(env="production", jwt_jwks_url=url, cursor_secret="c" * 40)
     token = mint_token(PLATFORM, sub="x", network_id=uuid4(), roles=["network_admin"])
     with pytest.raises(Unauthorized):
         TokenVerifier(platform).verify(token)

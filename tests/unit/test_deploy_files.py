@@ -302,7 +302,8 @@ class TestComposeRunsTheFiveServicesFromOneImage:
 
         wired_by_compose = {"DATABASE_URL"}  # not given: each service has its own logins
         left_out = {"MESOCARE_DEMO_NETWORK_ID"}  # demo data: make run only
-        secrets = {"MESOCARE_JWT_SECRET", "MESOCARE_JWT_JWKS_URL"}  # no default: from .env
+        # No default: from .env.
+        secrets = {"MESOCARE_JWT_SECRET", "MESOCARE_JWT_JWKS_URL", "MESOCARE_CURSOR_SECRET"}
         names = {str(f.validation_alias) for f in PlatformSettings.model_fields.values()}
         for svc in mesocare_containers().values():
             env = svc["environment"]
