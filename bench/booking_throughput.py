@@ -269,7 +269,7 @@ def main() -> int:
     from shared.settings import database_on_server
 
     with embedded_parts("mesocare-bench-") as parts:
-        settings = Settings(platform=parts.platform())
+        settings = Settings(platform=parts.platform(rate_limit_per_minute=10**9))
         env = {
             "DATABASE_URL": parts.database_url,
             "KAFKA_BOOTSTRAP_SERVERS": parts.kafka_bootstrap,

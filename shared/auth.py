@@ -5,6 +5,7 @@ Tenancy comes from the token, never from the body: `Principal.network_id` scopes
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
@@ -16,7 +17,7 @@ from uuid import UUID
 import jwt
 from fastapi import Depends, Request
 
-from shared.errors import Forbidden, Unauthorized
+from shared.errors import Forbidden, TooManyRequests, Unauthorized
 from shared.settings import PlatformSettings
 from shared.vocabulary import CLINICAL_ROLES
 
@@ -123,6 +124,46 @@ class TokenVerifier:
             raise Unauthorized("The token lacks a valid network_id or clinic_ids claim.") from exc
 
 
+class RateLimiter:
+    """A token bucket per caller (network and subject): `per_minute` requests a minute, with
+    bursts of as many; an integration's token has its own, larger budget (OWASP API4).
+
+    Kept in the replica's memory: each replica enforces the limit on what it serves, so the
+    network-wide limit is about the replica count times this one. Buckets of callers idle for a
+    minute or more are full anyway, and are dropped when the table grows.
+    """
+
+    def __init__(self, *, per_minute: int, integration_per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.integration_per_minute = integration_per_minute
+        self._buckets: dict[tuple[UUID, str], tuple[float, float]] = {}
+
+    def take(self, who: Principal, now: float | None = None) -> None:
+        """Spend one request of `who`'s budget; TooManyRequests (429) when there is none left."""
+        now = time.monotonic() if now is None else now
+        capacity = float(
+            self.integration_per_minute if "integration" in who.roles else self.per_minute
+        )
+        key = (who.network_id, who.sub)
+        tokens, at = self._buckets.get(key, (capacity, now))
+        tokens = min(capacity, tokens + (now - at) * capacity / 60.0)
+        if tokens < 1.0:
+            wait = math.ceil((1.0 - tokens) * 60.0 / capacity)
+            self._buckets[key] = (tokens, now)
+            raise TooManyRequests(
+                f"More than {int(capacity)} requests a minute with this token; try again in "
+                f"{wait} s.",
+                retry_after=wait,
+            )
+        self._buckets[key] = (tokens - 1.0, now)
+        if len(self._buckets) > 10_000:
+            self._forget_idle(now)
+
+    def _forget_idle(self, now: float) -> None:
+        for key in [k for k, (_, at) in self._buckets.items() if now - at > 60.0]:
+            del self._buckets[key]
+
+
 def mint_token(
     platform: PlatformSettings,
     *,
@@ -156,6 +197,9 @@ async def current_principal(request: Request) -> Principal:
         raise Unauthorized("Send an `Authorization: Bearer <token>` header.")
     verifier: TokenVerifier = request.app.state.verifier
     principal = verifier.verify(token.strip())
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.take(principal)
     request.state.principal = principal
     return principal
 

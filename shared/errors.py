@@ -86,6 +86,16 @@ class Forbidden(ProblemError):
     status = 403
 
 
+class TooManyRequests(ProblemError):
+    type = "too-many-requests"
+    title = "Too many requests"
+    status = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after)
+        self.retry_after = retry_after
+
+
 class Unavailable(ProblemError):
     type = "dependency-unavailable"
     title = "A service this request depends on is unavailable"

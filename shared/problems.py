@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import PROBLEM_JSON, ProblemError, type_uri
+from shared.errors import PROBLEM_JSON, ProblemError, TooManyRequests, type_uri
 
 log = logging.getLogger("mesocare.errors")
 
@@ -30,6 +30,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
         return problem_response(exc.to_problem(request.url.path), headers)
 
     @app.exception_handler(RequestValidationError)

@@ -27,7 +27,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from shared import pagination, telemetry
-from shared.auth import TokenVerifier
+from shared.auth import RateLimiter, TokenVerifier
 from shared.consumer import Consumer, Registry
 from shared.db import (
     DatabaseNotUtf8,
@@ -204,6 +204,10 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         app.state.database = Database(pool, source=f"mesocare/{name}")
         app.state.settings = settings
         app.state.verifier = TokenVerifier(settings.platform)
+        app.state.rate_limiter = RateLimiter(
+            per_minute=settings.platform.rate_limit_per_minute,
+            integration_per_minute=settings.platform.integration_rate_limit_per_minute,
+        )
         app.state.relay = relay
         app.state.consumer = consumer
         app.state.readiness = Readiness(pool, settings.platform.kafka_bootstrap_servers)

@@ -81,6 +81,20 @@ class PlatformSettings(BaseSettings):
         description="Signs pagination cursors (a tampered one is a 400); default: derived from "
         "MESOCARE_JWT_SECRET. Required with MESOCARE_JWT_JWKS_URL, where there is no such secret",
     )
+    rate_limit_per_minute: int = Field(
+        600,
+        ge=1,
+        validation_alias="MESOCARE_RATE_LIMIT_PER_MINUTE",
+        description="Requests a staff token may make a minute to one service replica (bursts "
+        "up to that many); more is a 429 with Retry-After",
+    )
+    integration_rate_limit_per_minute: int = Field(
+        1200,
+        ge=1,
+        validation_alias="MESOCARE_INTEGRATION_RATE_LIMIT_PER_MINUTE",
+        description="The same for an integration client's token: a budget of its own, since a "
+        "chain's systems sync in batches",
+    )
     max_body_bytes: int = Field(
         1024 * 1024,
         ge=1024,

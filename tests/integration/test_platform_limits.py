@@ -46,7 +46,7 @@ async def app(
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = ServiceSettings(
         service="limits_probe",
-        platform=parts.platform(max_body_bytes=LIMIT),
+        platform=parts.platform(max_body_bytes=LIMIT, rate_limit_per_minute=30),
     )
     built = build_app(
         ServiceSpec(
@@ -172,3 +172,23 @@ class TestTokenLifetime:
         response = await app.get("/pages", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401
         assert "future" in response.json()["detail"]
+
+
+class TestRateLimit:
+    async def test_past_the_budget_a_token_gets_429_with_retry_after(
+        self, app: httpx.AsyncClient
+    ) -> None:
+        platform = app.platform  # type: ignore[attr-defined]
+        headers = bearer(platform, uuid4(), "receptionist")
+        answers = [
+            (await app.get("/pages", headers=headers)).status_code
+            for _ in range(platform.rate_limit_per_minute)
+        ]
+        assert answers == [200] * platform.rate_limit_per_minute
+        refused = await app.get("/pages", headers=headers)
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) >= 1
+        assert refused.json()["type"].endswith("/too-many-requests")
+        # Another caller of the same network is not held back by it.
+        other = bearer(platform, uuid4(), "receptionist", sub="colleague@example.test")
+        assert (await app.get("/pages", headers=other)).status_code == 200

@@ -7,14 +7,14 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared.auth import Principal, TokenVerifier, mint_token
-from shared.errors import Unauthorized
+from shared.auth import Principal, RateLimiter, TokenVerifier, mint_token
+from shared.errors import TooManyRequests, Unauthorized
 from shared.settings import PlatformSettings
 
 PLATFORM = PlatformSettings(env="test")
@@ -177,3 +177,45 @@ class _FrozenDatetime:
 
     def __getattr__(self, name: str) -> object:
         return getattr(datetime, name)
+
+
+class TestRateLimits:
+    def who(self, *roles: str, network: UUID | None = None) -> Principal:
+        return Principal(
+            sub="a@example.test", network_id=network or uuid4(), roles=frozenset(roles)
+        )
+
+    def test_a_burst_up_to_the_budget_passes_then_429_with_retry_after(self) -> None:
+        limiter = RateLimiter(per_minute=5, integration_per_minute=50)
+        caller = self.who("receptionist")
+        for _ in range(5):
+            limiter.take(caller, now=100.0)
+        with pytest.raises(TooManyRequests) as refused:
+            limiter.take(caller, now=100.0)
+        assert refused.value.status == 429
+        assert refused.value.retry_after == 12  # one request every 60/5 s
+
+    def test_the_budget_refills_with_time(self) -> None:
+        limiter = RateLimiter(per_minute=60, integration_per_minute=60)
+        caller = self.who("practitioner")
+        for _ in range(60):
+            limiter.take(caller, now=0.0)
+        with pytest.raises(TooManyRequests):
+            limiter.take(caller, now=0.5)
+        limiter.take(caller, now=1.0)
+
+    def test_each_caller_and_network_has_its_own_budget(self) -> None:
+        limiter = RateLimiter(per_minute=1, integration_per_minute=1)
+        network = uuid4()
+        limiter.take(self.who("receptionist", network=network), now=0.0)
+        limiter.take(self.who("receptionist"), now=0.0)  # same subject, another network
+        with pytest.raises(TooManyRequests):
+            limiter.take(self.who("receptionist", network=network), now=0.0)
+
+    def test_integrations_have_a_budget_of_their_own(self) -> None:
+        limiter = RateLimiter(per_minute=2, integration_per_minute=10)
+        machine = self.who("integration")
+        for _ in range(10):
+            limiter.take(machine, now=0.0)
+        with pytest.raises(TooManyRequests):
+            limiter.take(machine, now=0.0)
