@@ -189,7 +189,10 @@ async def idempotent_unit_of_work(
     uow = await _open(request, who.network_id)
     if idempotency_key is not None:
         raw = await request.body()
-        body = json.loads(raw) if raw else None
+        # The caller is part of what makes two requests the same: another member of the
+        # network holding the key gets a 409, never the first caller's stored answer (whatever
+        # order the endpoint's dependencies run in, before or after its role check).
+        body = {"by": who.sub, "body": json.loads(raw) if raw else None}
         prior = await uow.replay_or_claim(
             IdempotentRequest(idempotency_key, request.method, request.url.path, body)
         )
