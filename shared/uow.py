@@ -192,13 +192,21 @@ async def idempotent_unit_of_work(
         # The caller is part of what makes two requests the same: another member of the
         # network holding the key gets a 409, never the first caller's stored answer (whatever
         # order the endpoint's dependencies run in, before or after its role check).
-        body = {"by": who.sub, "body": json.loads(raw) if raw else None}
+        body = {"by": who.sub, "body": _parsed(raw)}
         prior = await uow.replay_or_claim(
             IdempotentRequest(idempotency_key, request.method, request.url.path, body)
         )
         if prior is not None:
             raise Replayed(prior)
     return uow
+
+
+def _parsed(raw: bytes) -> Any:
+    """The JSON body, or its text when it is not JSON (FastAPI answers that with a 400)."""
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw.decode("utf-8", "replace")
 
 
 UoW = Annotated[UnitOfWork, Depends(unit_of_work)]
