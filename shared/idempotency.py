@@ -90,3 +90,10 @@ async def remember(
         status_code,
         jsonable_encoder(response),
     )
+
+
+async def release(tx: Transaction, *, network_id: UUID, key: str) -> None:
+    """Free a claimed key that got no answer to store: a repeat is then a new attempt."""
+    await tx.execute(
+        "DELETE FROM idempotency_keys WHERE network_id = $1 AND key = $2", network_id, key
+    )

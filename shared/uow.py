@@ -109,6 +109,13 @@ class UnitOfWork:
                 response=response,
             )
 
+    async def release(self) -> None:
+        """Free the claimed key: the unit commits without an answer to replay (a refusal that
+        recorded its reason), so a corrected repeat with the same key is a new attempt."""
+        if self._claimed is not None and self.network_id is not None:
+            await idempotency.release(self.tx, network_id=self.network_id, key=self._claimed.key)
+            self._claimed = None
+
     async def flush(self) -> None:
         """Write the events emitted so far to the outbox (done at commit)."""
         for event in self.events:
@@ -231,6 +238,8 @@ async def _finish(request: Request, response: Response | None, error: BaseExcept
             if response is not None and 200 <= response.status_code < 300:
                 body = bytes(response.body) if response.body else b"null"
                 await opened.uow.remember(response.status_code, json.loads(body))
+            else:
+                await opened.uow.release()
             await opened.uow.flush()
         except BaseException:
             await opened.transaction.rollback()

@@ -56,7 +56,8 @@ class TestTheMessageLog:
         bad = await stage.client.get(
             "/v1/messages", params={"cursor": "nonsense"}, headers=stage.auth(network)
         )
-        assert bad.status_code == 422
+        assert bad.status_code == 400
+        assert bad.json()["type"].endswith("/invalid-cursor")
 
     async def test_one_message_shows_its_content_and_attempts(self, stage: Stage) -> None:
         row = await a_sent_aftercare(stage)
