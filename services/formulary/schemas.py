@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -197,6 +197,9 @@ class RecallRead(BaseModel):
     exposed_patients: int
 
 
+LotStatusName = Literal["active", "recalled"]
+
+
 class LotRead(BaseModel):
     id: UUID
     ingredient_code: str
@@ -204,7 +207,7 @@ class LotRead(BaseModel):
     lot_number: str
     expires_on: date
     expired: bool
-    status: Literal["active", "recalled"]
+    status: LotStatusName
     demo: bool
     received_at: datetime
     received_by: str
@@ -298,13 +301,17 @@ class CrossCheckRequest(Strict):
         return self
 
 
+VerdictName = Literal["ok", "caution", "contraindicated", "unknown_patient"]
+SeverityName = Literal["contraindicated", "caution"]
+
+
 class FindingRead(BaseModel):
     code: str
     ingredient: str | None = Field(
         None, description="Only for roles that may read the safety profile"
     )
     reason: str
-    severity: Literal["contraindicated", "caution"]
+    severity: SeverityName
     certainty: Certainty | None = Field(
         None, description="Only for roles that may read the safety profile"
     )
@@ -316,7 +323,7 @@ class FindingRead(BaseModel):
 
 
 class CrossCheckRead(BaseModel):
-    verdict: Literal["ok", "caution", "contraindicated", "unknown_patient"]
+    verdict: VerdictName
     profile_version: int | None = Field(
         description="The safety-profile version used; null for `unknown_patient`"
     )
@@ -330,7 +337,3 @@ IngredientPage = Page[IngredientRead]
 BlendPage = Page[BlendRead]
 LotPage = Page[LotRead]
 ExposurePage = Page[ExposureRead]
-
-
-def dump(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json")

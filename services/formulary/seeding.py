@@ -1,6 +1,8 @@
 """Loading the demo catalog (DEMO DATA, see `demo_catalog`) into a network; idempotent.
 
-Called by the demo-network seeding of `make run` with its own transaction. Running it again
+Called by the demo-network seeding of `make run` (shared/service.py) with its own transaction,
+and by tests that need a seeded network. It writes straight through the repository: no event
+follows from it, and it loads what the API's rules would refuse (see below). Running it again
 adds nothing that is there already: classes, ingredients and lots are matched by code or lot
 number, blends by their deterministic id (derived from the network and the blend's name).
 """
@@ -32,22 +34,22 @@ async def seed_demo_catalog(tx: Transaction, network_id: UUID, today: date) -> d
     """
     added = {"allergen_classes": 0, "ingredients": 0, "blends": 0, "lots": 0}
     for allergen_class in demo_catalog.DEMO_ALLERGEN_CLASSES:
-        row = await repository.insert_allergen_class(
+        new_class = await repository.insert_allergen_class(
             tx, network_id=network_id, allergen_class=allergen_class, demo=True
         )
-        added["allergen_classes"] += row is not None
+        added["allergen_classes"] += new_class is not None
     for ingredient in demo_catalog.DEMO_INGREDIENTS:
-        row = await repository.insert_ingredient(
+        new_ingredient = await repository.insert_ingredient(
             tx, network_id=network_id, ingredient=ingredient, demo=True
         )
-        if row is not None:
+        if new_ingredient is not None:
             added["ingredients"] += 1
             if ingredient.code in demo_catalog.DEMO_APPROVED_CODES:
                 await repository.add_approved_codes(
                     tx, network_id=network_id, codes=[ingredient.code]
                 )
     for blend in demo_catalog.DEMO_BLENDS:
-        row = await repository.insert_blend(
+        new_blend = await repository.insert_blend(
             tx,
             id=demo_blend_id(network_id, blend.name),
             network_id=network_id,
@@ -55,16 +57,18 @@ async def seed_demo_catalog(tx: Transaction, network_id: UUID, today: date) -> d
             by=SEEDED_BY,
             demo=True,
         )
-        added["blends"] += row is not None
+        added["blends"] += new_blend is not None
     for lot in demo_catalog.demo_lots(today):
-        row = await repository.insert_lot(
+        new_lot = await repository.insert_lot(
             tx,
             id=demo_lot_id(network_id, lot.lot_number),
             network_id=network_id,
-            lot=lot,
+            lot_number=lot.lot_number,
+            ingredient_code=lot.ingredient_code,
             supplier=lot.supplier or demo_catalog.DEMO_SUPPLIERS[0],
+            expires_on=lot.expires_on,
             by=SEEDED_BY,
             demo=True,
         )
-        added["lots"] += row is not None
+        added["lots"] += new_lot is not None
     return added

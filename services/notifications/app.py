@@ -9,8 +9,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.notifications import api, handlers
+from services.notifications import api
 from services.notifications.clock import Clock, SystemClock
+from services.notifications.handlers import Handlers
 from services.notifications.settings import Settings
 from services.notifications.worker import Dispatcher
 from shared.service import ServiceSpec, build_app
@@ -19,13 +20,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @contextlib.asynccontextmanager
-async def dispatching(app: FastAPI, runtime: handlers.Runtime) -> AsyncIterator[None]:
+async def dispatching(app: FastAPI, settings: Settings, clock: Clock) -> AsyncIterator[None]:
     """The sender of due messages; it stops before the platform closes the pool."""
-    dispatcher = Dispatcher(app.state.pool, runtime)
+    dispatcher = Dispatcher(app.state.database, settings, clock)
     app.state.dispatcher = dispatcher
     task = (
         asyncio.create_task(dispatcher.run(), name="notifications-dispatcher")
-        if runtime.settings.worker_enabled
+        if settings.worker_enabled
         else None
     )
     try:
@@ -44,7 +45,7 @@ async def dispatching(app: FastAPI, runtime: handlers.Runtime) -> AsyncIterator[
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The app; `clock` lets tests move time (quiet hours, reminders, retries)."""
     settings = settings or Settings()
-    runtime = handlers.Runtime(settings=settings, clock=clock or SystemClock())
+    clock = clock or SystemClock()
     app = build_app(
         ServiceSpec(
             settings=settings,
@@ -53,10 +54,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 "Confirmations, reminders, aftercare, follow-ups and alerts over email and SMS."
             ),
             migrations=MIGRATIONS,
-            routers=[api.router],
-            handlers=handlers.registry(runtime),
-            resources=[lambda app: dispatching(app, runtime)],
+            routers=api.routers,
+            prefix=api.PREFIX,
+            handlers=Handlers(settings, clock).registry(),
+            resources=[lambda app: dispatching(app, settings, clock)],
         )
     )
-    app.state.clock = runtime.clock
+    app.state.clock = clock
     return app

@@ -1,4 +1,4 @@
-"""Records rules: what a valid chart is, who may touch which part, what changed.
+"""Records rules: what a valid chart is, what changed, which version a write is based on.
 
 Pure: values in, values out or an error raised. No I/O, no FastAPI, no asyncpg. Field checks
 raise `ValueError` (the schemas turn it into a 422 naming the field); rules across fields raise
@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, Literal
+from uuid import UUID
 from zoneinfo import available_timezones
 
 import phonenumbers
@@ -21,45 +21,6 @@ from email_validator import EmailNotValidError, validate_email
 
 from shared import vocabulary
 from shared.errors import Conflict, Invalid, ProblemError
-
-# ---------------------------------------------------------------------------------------------
-# Who may do what
-
-
-class Permission(StrEnum):
-    READ_CONTACT = "read_contact"
-    WRITE_CONTACT = "write_contact"
-    READ_CLINICAL = "read_clinical"
-    WRITE_CLINICAL = "write_clinical"
-    REPORT_ADVERSE_EVENT = "report_adverse_event"
-    EXPORT = "export"
-    READ_AUDIT = "read_audit"
-
-
-_ALL = frozenset({"network_admin", "clinic_manager", "practitioner", "receptionist", "integration"})
-_CLINICAL_READERS = vocabulary.CLINICAL_ROLES
-
-ROLES_FOR: Mapping[Permission, frozenset[str]] = {
-    # Contact data and consents: the front desk and the chain's systems keep them current.
-    Permission.READ_CONTACT: _ALL,
-    Permission.WRITE_CONTACT: _ALL,
-    # Clinical data: only people accountable for care read it (minimum necessary); machine
-    # credentials (integration) and the front desk do not.
-    Permission.READ_CLINICAL: _CLINICAL_READERS,
-    Permission.WRITE_CLINICAL: frozenset({"practitioner"}),
-    Permission.REPORT_ADVERSE_EVENT: frozenset({"practitioner"}),
-    Permission.EXPORT: _CLINICAL_READERS,
-    Permission.READ_AUDIT: frozenset({"network_admin", "clinic_manager"}),
-}
-
-
-def allowed(roles: Iterable[str], permission: Permission) -> bool:
-    return bool(ROLES_FOR[permission].intersection(roles))
-
-
-def roles_needed(permission: Permission) -> str:
-    return ", ".join(sorted(ROLES_FOR[permission]))
-
 
 # ---------------------------------------------------------------------------------------------
 # Errors
@@ -80,6 +41,8 @@ class StaleVersion(Conflict):
 
 
 class PreconditionRequired(ProblemError):
+    """A write that must say which version it replaces did not."""
+
     type = "precondition-required"
     title = "Send the version you are changing"
     status = 428
@@ -88,8 +51,8 @@ class PreconditionRequired(ProblemError):
 # ---------------------------------------------------------------------------------------------
 # Field checks (raise ValueError with a message for the field)
 
-CHANNELS = ("email", "sms")
-CONSENT_KINDS = ("treatment", "photos", "marketing")
+Channel = Literal["email", "sms"]
+ConsentKind = Literal["treatment", "photos", "marketing"]
 LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Z]{2}|-[0-9]{3})?$")
 OLDEST_BIRTH_YEAR = 1900
 ONSET_CLOCK_SKEW = timedelta(minutes=5)
@@ -222,8 +185,8 @@ class Contact:
     family_name: str
     email: str | None
     phone: str | None
-    preferred_channel: str
-    channel_opt_outs: tuple[str, ...]
+    preferred_channel: Channel
+    channel_opt_outs: tuple[Channel, ...]
     locale: str
     timezone: str
     quiet_hours_start: time | None
@@ -231,10 +194,7 @@ class Contact:
     marketing_consent: bool = False
 
 
-CONTACT_FIELDS = tuple(Contact.__slots__)  # type: ignore[attr-defined]
-
-
-def default_channel(email: str | None, phone: str | None) -> str:
+def default_channel(email: str | None, phone: str | None) -> Channel:
     """Email when there is an address, else SMS when there is a phone, else email."""
     if email is None and phone is not None:
         return "sms"
@@ -278,7 +238,7 @@ def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[
 
 @dataclass(frozen=True, slots=True)
 class ConsentEntry:
-    kind: str
+    kind: ConsentKind
     granted: bool
     wording_version: str
     recorded_at: datetime
@@ -299,7 +259,32 @@ def marketing_consent(history: Iterable[ConsentEntry]) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Safety profile
+# Safety profile and medical history
+
+JsonObject = dict[str, Any]
+"""One entry of a JSON column as stored (an allergy, a medication, an injected ingredient): it
+is written and read whole, so it stays the JSON it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileContent:
+    """What a safety profile says; written whole, so a version is one of these."""
+
+    fitzpatrick_skin_type: int | None
+    allergies: list[JsonObject]
+    conditions: list[JsonObject]
+    medications: list[JsonObject]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryContent:
+    """What the medical history says: the consultation's notes, goals, indications and areas."""
+
+    medical_history: str
+    treatment_goals: str
+    indications: list[str]
+    areas: list[str]
+    consultation_appointment_id: UUID | None
 
 
 def profile_facts(content: Mapping[str, Any]) -> dict[str, Any]:
@@ -318,41 +303,58 @@ def profile_facts(content: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def check_expected_version(current: int, expected: int) -> None:
-    if current != expected:
-        raise StaleVersion(
-            f"You changed version {expected}, but the record is at version {current}; "
-            "read it again and reapply your change.",
-            current_version=current,
-        )
+# ---------------------------------------------------------------------------------------------
+# Versions: a write says which version it replaces, so two writers cannot silently overwrite
+# each other
 
 
-def parse_if_match(header: str | None, body_version: int | None) -> int:
-    """The version a write is based on, from `If-Match: "3"` or the body's `expected_version`."""
-    if header is None:
-        if body_version is None:
+@dataclass(frozen=True, slots=True)
+class StatedVersion:
+    """The version a write says it is based on, as the caller stated it: in the `If-Match`
+    header (`header`, None when it was absent or not an ETag of ours) and in the body
+    (`expected_version`)."""
+
+    header: int | None = None
+    header_sent: bool = False
+    body: int | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.header_sent or self.body is not None
+
+
+def based_on(stated: StatedVersion) -> int:
+    """The version a write is based on: the one stated, which must be stated (428), readable
+    and, when stated twice, the same (422)."""
+    if not stated.header_sent:
+        if stated.body is None:
             raise PreconditionRequired(
                 "Send If-Match with the ETag you read (or expected_version in the body), "
                 "so a concurrent change is not silently overwritten.",
                 errors=[{"field": "If-Match", "message": "required"}],
             )
-        return body_version
-    text = header.strip()
-    if text.startswith("W/"):
-        text = text[2:]
-    text = text.strip('"')
-    if not re.fullmatch(r"[0-9]{1,10}", text):
+        return stated.body
+    if stated.header is None:
         raise Invalid(
             'If-Match must be the ETag of the version you read, e.g. "3".', field="If-Match"
         )
-    version = int(text)
-    if body_version is not None and body_version != version:
+    if stated.body is not None and stated.body != stated.header:
         raise Invalid("If-Match and expected_version disagree.", field="expected_version")
-    return version
+    return stated.header
 
 
-def etag(version: int) -> str:
-    return f'"{version}"'
+def check_expected_version(current: int, expected: int) -> None:
+    if current != expected:
+        raise stale_version(current, expected)
+
+
+def stale_version(current: int, expected: int) -> StaleVersion:
+    """The refusal of a write based on `expected` when the record is at `current`."""
+    return StaleVersion(
+        f"You changed version {expected}, but the record is at version {current}; "
+        "read it again and reapply your change.",
+        current_version=current,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,24 +373,24 @@ def check_onset(onset_at: datetime, now: datetime) -> datetime:
 class SessionFacts:
     """What the treatment history knows of a session an adverse event refers to."""
 
-    patient_id: Any
-    clinic_id: Any
-    practitioner_id: Any
+    patient_id: UUID
+    clinic_id: UUID
+    practitioner_id: UUID
     lot_numbers: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class AdverseEventLinks:
-    clinic_id: Any
-    practitioner_id: Any
+    clinic_id: UUID | None
+    practitioner_id: UUID | None
     lot_numbers: tuple[str, ...]
 
 
 def link_adverse_event(
     *,
-    patient_id: Any,
-    clinic_id: Any,
-    practitioner_id: Any,
+    patient_id: UUID,
+    clinic_id: UUID | None,
+    practitioner_id: UUID | None,
     lot_numbers: Sequence[str],
     session: SessionFacts | None,
 ) -> AdverseEventLinks:

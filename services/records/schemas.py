@@ -14,11 +14,10 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from services.records import domain
+from services.records.domain import Channel, ConsentKind
 from shared.events.records import AdverseEventReported
 
 MAX_VERSION = 2**31 - 1
-Channel = Literal["email", "sms"]
-ConsentKind = Literal["treatment", "photos", "marketing"]
 AdverseEventKind = AdverseEventReported.model_fields["kind"].annotation  # the guide's list
 
 

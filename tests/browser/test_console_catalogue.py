@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Locator, Page, expect
 
-from services.formulary import recalls
+from services.formulary.usecases import recalls
 from shared.events.booking import ClinicRef
 from tests.browser.conftest import PASSWORD, Console, screenshot
 from tests.browser.test_console_visits import (
@@ -259,12 +259,12 @@ async def in_the_ledger(console: Console, lot: dict[str, Any], patients: list[di
         name=console.clinic["name"],
         timezone=console.clinic["timezone"],
     )
-    async with console.formulary.pool.acquire() as conn, conn.transaction():
+    async with console.formulary.app.state.database.unit(console.network) as uow:
         for patient in patients:
             event = session_completed(
                 console.network, UUID(patient["id"]), [(lot["lot_number"], lot["ingredient_code"])]
             ).model_copy(update={"clinic": clinic})
-            assert await recalls.record_session(conn, event, uuid4()) == 1
+            assert await recalls.record_session(uow, event, uuid4()) == 1
 
 
 async def exposed_names(page: Page) -> list[str]:

@@ -8,11 +8,11 @@ from uuid import uuid4
 import pytest
 
 from services.formulary import demo_catalog
-from services.formulary.api.cross_checks import _in_request_terms
 from services.formulary.api.views import plain
 from services.formulary.domain import AllergySeverity, AllergyStatus, InvalidPlan, UnknownCode
-from services.formulary.handlers import allergy_of, profile_of
 from services.formulary.schemas import CrossCheckRequest
+from services.formulary.usecases.cross_checks import _in_request_terms
+from services.formulary.usecases.profiles import allergy_of, profile_of
 from shared import vocabulary
 from shared.events.records import AllergyFact, MedicationFact, PatientSafetyProfileChanged
 

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.notifications.composing import NO_ADDRESS, Scene, context
 from services.notifications.domain import MessageKind, allowed_variables
-from services.notifications.rendering import render
+from services.notifications.domain.composing import NO_ADDRESS, Scene, context
+from services.notifications.domain.rendering import render
 from shared.events.base import Event
 from shared.events.booking import (
     AcknowledgedFinding,

@@ -10,7 +10,7 @@ from uuid import uuid4
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.notifications.channels import mime_text
+from services.notifications.clients.smtp import mime_text
 
 MESSAGE_ID = uuid4()
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.notifications.domain import KIND_SPECS, MessageKind, aftercare_plan
-from services.notifications.rendering import (
+from services.notifications.domain.rendering import (
     ContextIncomplete,
     InvalidLocale,
     Part,

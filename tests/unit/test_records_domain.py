@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.records import domain
-from services.records.domain import Contact, Permission
+from services.records import domain, policies
+from services.records.api.versions import stated_version
+from services.records.domain import Contact
+from services.records.policies import Permission
 from shared.errors import Invalid
 
 
@@ -191,16 +193,16 @@ class TestVersions:
     def test_the_version_a_write_is_based_on(
         self, header: str | None, body: int | None, version: int
     ) -> None:
-        assert domain.parse_if_match(header, body) == version
+        assert domain.based_on(stated_version(header, body)) == version
 
     def test_without_any_version_the_write_is_refused(self) -> None:
         with pytest.raises(domain.PreconditionRequired):
-            domain.parse_if_match(None, None)
+            domain.based_on(stated_version(None, None))
 
     @pytest.mark.parametrize(("header", "body"), [('"abc"', None), ("*", None), ('"3"', 4)])
     def test_a_bad_or_contradicting_version(self, header: str, body: int | None) -> None:
         with pytest.raises(Invalid):
-            domain.parse_if_match(header, body)
+            domain.based_on(stated_version(header, body))
 
     def test_a_stale_version_is_a_conflict_saying_the_current_one(self) -> None:
         domain.check_expected_version(3, 3)
@@ -230,10 +232,10 @@ class TestPermissions:
         ],
     )
     def test_who_may_do_what(self, role: str, permission: Permission, allowed: bool) -> None:
-        assert domain.allowed({role}, permission) is allowed
+        assert policies.allowed({role}, permission) is allowed
 
     def test_no_roles_no_access(self) -> None:
-        assert not any(domain.allowed(set(), p) for p in Permission)
+        assert not any(policies.allowed(set(), p) for p in Permission)
 
 
 class TestAdverseEvents:

@@ -1,4 +1,4 @@
-"""HTTP boundary of the formulary service: parse, authorize, call domain/repository, respond."""
+"""HTTP boundary of the formulary service: thin routers that parse, call one use case, respond."""
 
 from services.formulary.api import blends, catalog, cross_checks, lots
 

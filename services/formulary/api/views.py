@@ -1,40 +1,29 @@
-"""Rows to response models, and the roles the formulary's routes need."""
+"""Records to response models, and the problems the formulary's routes document."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import cast
 
-from fastapi import Depends
-
-from services.formulary.domain import Ingredient
-from services.formulary.repository import Row
+from services.formulary.repository import AllergenClassEntry, Exposure, LotEntry
 from services.formulary.schemas import (
     AllergenClassRead,
+    ApprovedListRead,
     BlendRead,
     ComponentRead,
     ExposureRead,
     IngredientRead,
     LotRead,
+    LotStatusName,
     RecallRead,
 )
-from shared.auth import ROLES, Principal, require_roles
+from services.formulary.usecases.blends import CatalogBlend
+from services.formulary.usecases.catalog import ApprovedCodes, ListedIngredient
+from services.formulary.usecases.lots import today
 from shared.service import problem
-
-Admin = Annotated[Principal, Depends(require_roles("network_admin"))]
-"""Catalog changes and recalls: the network admin only (DESIGN §5)."""
-
-Reader = Annotated[Principal, Depends(require_roles(*sorted(ROLES)))]
-"""Reading the catalog and running cross-checks: every staff role and integrations."""
 
 FORBIDDEN = problem("Only a network admin may change the formulary")
 NOT_FOUND = problem("No such object in your network")
-
-
-def today() -> date:
-    """The formulary's day for expiry: UTC (lots are usable through their expiry day)."""
-    return datetime.now(UTC).date()
 
 
 def plain(value: Decimal | str) -> Decimal:
@@ -42,94 +31,109 @@ def plain(value: Decimal | str) -> Decimal:
     return Decimal(f"{Decimal(value).normalize():f}")
 
 
-def allergen_class_read(row: Row) -> AllergenClassRead:
+def allergen_class_read(entry: AllergenClassEntry) -> AllergenClassRead:
+    allergen_class = entry.allergen_class
     return AllergenClassRead(
-        code=row["code"],
-        name=row["name"],
-        cross_reacts_with=row["cross_reacts_with"],
-        demo=row["demo"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        code=allergen_class.code,
+        name=allergen_class.name,
+        cross_reacts_with=dict(allergen_class.cross_reacts_with),
+        demo=entry.demo,
+        created_at=entry.created_at,
+        updated_at=entry.updated_at,
     )
 
 
-def ingredient_read(row: Row, *, approved: bool) -> IngredientRead:
+def ingredient_read(listed: ListedIngredient) -> IngredientRead:
+    ingredient = listed.entry.ingredient
     return IngredientRead(
-        code=row["code"],
-        name=row["name"],
-        category=row["category"],
-        allergen_classes=list(row["allergen_classes"]),
-        max_amount_per_session=plain(row["max_amount_per_session"]),
-        unit=row["unit"],
-        contraindicated_conditions=list(row["contraindicated_conditions"]),
-        pigmentation_risk=row["pigmentation_risk"],
-        status=row["status"],
-        approved=approved,
-        demo=row["demo"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        code=ingredient.code,
+        name=ingredient.name,
+        category=ingredient.category,
+        allergen_classes=sorted(ingredient.allergen_classes),
+        max_amount_per_session=plain(ingredient.max_amount_per_session),
+        unit=ingredient.unit,
+        contraindicated_conditions=sorted(ingredient.contraindicated_conditions),
+        pigmentation_risk=ingredient.pigmentation_risk,
+        status=ingredient.status,
+        approved=listed.approved,
+        demo=listed.entry.demo,
+        created_at=listed.entry.created_at,
+        updated_at=listed.entry.updated_at,
     )
 
 
-def blend_read(row: Row, ingredients: dict[str, Ingredient]) -> BlendRead:
+def approved_list_read(approved: ApprovedCodes) -> ApprovedListRead:
+    return ApprovedListRead(
+        ingredient_codes=approved.ingredient_codes,
+        clinic_id=approved.clinic_id,
+        narrowed=approved.narrowed,
+        effective_codes=approved.effective_codes,
+    )
+
+
+def blend_read(shown: CatalogBlend) -> BlendRead:
+    version, blend = shown.version, shown.version.blend
     components = []
-    for c in row["components"]:
-        ingredient = ingredients.get(c["ingredient_code"])
+    for c in blend.components:
+        ingredient = shown.ingredients.get(c.ingredient_code)
         components.append(
             ComponentRead(
-                ingredient_code=c["ingredient_code"],
+                ingredient_code=c.ingredient_code,
                 ingredient_name=ingredient.name if ingredient else None,
-                amount=plain(c["amount"]) if c["amount"] is not None else None,
+                amount=plain(c.amount) if c.amount is not None else None,
                 unit=ingredient.unit if ingredient else None,
             )
         )
     return BlendRead(
-        id=row["id"],
-        version=row["version"],
-        current_version=row["current_version"],
-        name=row["name"],
-        indication=row["indication"],
-        areas=list(row["areas"]),
+        id=version.id,
+        version=version.version,
+        current_version=version.current_version,
+        name=blend.name,
+        indication=blend.indication,
+        areas=list(blend.areas),
         components=components,
-        demo=row["demo"],
-        created_at=row["created_at"],
-        created_by=row["created_by"],
+        demo=version.demo,
+        created_at=version.created_at,
+        created_by=version.created_by,
     )
 
 
-def lot_read(row: Row) -> LotRead:
-    recall = None
-    if row["status"] == "recalled":
-        recall = RecallRead(
-            reason=row["recall_reason"],
-            recalled_at=row["recalled_at"],
-            recalled_by=row["recalled_by"],
-            exposed_patients=row["exposed_patients"] or 0,
-        )
+def lot_read(entry: LotEntry) -> LotRead:
+    recall = entry.recall
     return LotRead(
-        id=row["id"],
-        ingredient_code=row["ingredient_code"],
-        supplier=row["supplier"],
-        lot_number=row["lot_number"],
-        expires_on=row["expires_on"],
-        expired=row["expires_on"] < today(),
-        status=row["status"],
-        demo=row["demo"],
-        received_at=row["received_at"],
-        received_by=row["received_by"],
-        recall=recall,
+        id=entry.id,
+        ingredient_code=entry.ingredient_code,
+        supplier=entry.supplier,
+        lot_number=entry.lot_number,
+        expires_on=entry.expires_on,
+        expired=entry.expires_on < today(),
+        # LotStatus's values are exactly the read model's words.
+        status=cast(LotStatusName, str(entry.status)),
+        demo=entry.demo,
+        received_at=entry.received_at,
+        received_by=entry.received_by,
+        recall=(
+            RecallRead(
+                reason=recall.reason,
+                recalled_at=recall.recalled_at,
+                recalled_by=recall.recalled_by,
+                exposed_patients=recall.exposed_patients,
+            )
+            if recall is not None
+            else None
+        ),
     )
 
 
-def exposure_read(row: Row) -> ExposureRead:
+def exposure_read(exposure: Exposure) -> ExposureRead:
     return ExposureRead(
-        patient_id=row["patient_id"],
-        appointment_id=row["appointment_id"],
-        clinic_id=row["clinic_id"],
-        practitioner_id=row["practitioner_id"],
-        administered_at=row["administered_at"],
-        ingredient_code=row["ingredient_code"],
-        amount=plain(row["amount"]),
-        unit=row["unit"],
-        recall_notified_at=row["recall_notified_at"],
+        patient_id=exposure.patient_id,
+        appointment_id=exposure.appointment_id,
+        clinic_id=exposure.clinic_id,
+        practitioner_id=exposure.practitioner_id,
+        administered_at=exposure.administered_at,
+        ingredient_code=exposure.ingredient_code,
+        amount=plain(exposure.amount),
+        unit=exposure.unit,
+        recall_notified_at=exposure.recall_notified_at,
     )

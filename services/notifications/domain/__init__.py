@@ -1,6 +1,8 @@
-"""The pure rules of notifications: message kinds, aftercare, timing, channels and retries.
+"""The pure rules of notifications: message kinds, aftercare, timing, channels and retries,
+withdrawals; what a message says (composing.py) and how its templates render (rendering.py).
 
-No I/O here: values in, values out, or a typed error from shared.errors.
+No I/O here: values in, values out, or a typed error from shared.errors (rendering reads the
+template files shipped with the service, once).
 """
 
 from .aftercare import (
@@ -42,6 +44,7 @@ from .kinds import (
     BRANDING_VARIABLES,
     COMMON_VARIABLES,
     KIND_SPECS,
+    SKIN_TYPE_KINDS,
     Audience,
     Branding,
     KindSpec,
@@ -54,12 +57,16 @@ from .kinds import (
 )
 from .timing import (
     DEFAULT_FOLLOW_UPS,
+    SENT_AT_ONCE,
     FollowUpPolicy,
     InvalidQuietHours,
     NaiveDatetime,
     PlannedMessage,
     QuietHours,
+    chosen_quiet_hours,
     is_quiet,
+    kept_quiet_hours,
+    known_zone,
     last_allowed_before,
     local_to_utc,
     next_allowed_time,
@@ -67,10 +74,21 @@ from .timing import (
     release_time,
     reminder_due,
     reminder_send_time,
+    zone_or_utc,
+)
+from .withdrawals import (
+    APPOINTMENT_NOTICES,
+    APPOINTMENT_OVER,
+    BOOKING_REMINDERS,
+    next_session_booked,
+    notice_withdrawn,
 )
 
 __all__ = [
+    "APPOINTMENT_NOTICES",
+    "APPOINTMENT_OVER",
     "AREA_GROUPS",
+    "BOOKING_REMINDERS",
     "BRANDING_VARIABLES",
     "CALL_THE_CLINIC_IF",
     "COMMON_VARIABLES",
@@ -82,7 +100,9 @@ __all__ = [
     "MAX_ATTEMPTS",
     "RETRY_BASE_DELAY",
     "RETRY_MAX_DELAY",
+    "SENT_AT_ONCE",
     "SIDE_EFFECTS",
+    "SKIN_TYPE_KINDS",
     "UNRECOGNISED_AREA_GROUP",
     "AftercarePlan",
     "AftercareSection",
@@ -112,14 +132,19 @@ __all__ = [
     "area_group",
     "catalog_locale",
     "choose_channel",
+    "chosen_quiet_hours",
     "classify_http_status",
     "classify_smtp_reply",
     "is_quiet",
+    "kept_quiet_hours",
     "kind_spec",
+    "known_zone",
     "last_allowed_before",
     "local_to_utc",
     "next_allowed_time",
+    "next_session_booked",
     "normalise_area",
+    "notice_withdrawn",
     "parse_kind",
     "plan_after_session",
     "release_time",
@@ -127,4 +152,5 @@ __all__ = [
     "reminder_send_time",
     "retry_delay",
     "side_effects_for",
+    "zone_or_utc",
 ]

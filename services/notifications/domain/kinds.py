@@ -271,6 +271,10 @@ KIND_SPECS: Mapping[MessageKind, KindSpec] = MappingProxyType(
 )
 
 
+SKIN_TYPE_KINDS = (MessageKind.AFTERCARE, MessageKind.SIDE_EFFECT_CHECKIN)
+"""Kinds whose wording depends on the patient's skin type (the side effects they name)."""
+
+
 def kind_spec(kind: MessageKind | str) -> KindSpec:
     """The spec of a kind; raises UnknownMessageKind for a name that is not one."""
     return KIND_SPECS[parse_kind(kind)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.errors import Invalid
 
@@ -74,6 +74,36 @@ class QuietHours:
         if self.start < self.end:
             return self.start <= local < self.end
         return local >= self.start or local < self.end
+
+
+def kept_quiet_hours(start: time | None, end: time | None) -> QuietHours | None:
+    """The quiet hours a replica keeps, when it keeps both ends of them."""
+    if start is None or end is None:
+        return None
+    return QuietHours(start, end)
+
+
+def chosen_quiet_hours(start: time | None, end: time | None) -> QuietHours | None:
+    """The quiet hours a person chose: both ends or neither; raises Invalid for one alone."""
+    if (start is None) != (end is None):
+        raise Invalid("Give both quiet hours start and end, or neither.", field="quiet_hours_end")
+    return kept_quiet_hours(start, end)
+
+
+def zone_or_utc(name: str | None) -> ZoneInfo:
+    """The IANA zone `name`, or UTC for a name this machine does not know."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, KeyError, OSError):
+        return ZoneInfo("UTC")
+
+
+def known_zone(name: str) -> ZoneInfo:
+    """The IANA zone `name`; raises Invalid when there is no such zone."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(f"{name!r} is not an IANA timezone", field="timezone") from None
 
 
 def _require_aware(value: datetime, field: str) -> datetime:
@@ -162,6 +192,10 @@ def release_time(
     if quiet is None or kind_spec(kind).urgent:
         return due_utc.astimezone(UTC)
     return next_allowed_time(due_utc, tz, quiet.start, quiet.end)
+
+
+SENT_AT_ONCE = (MessageKind.AFTERCARE, MessageKind.CONSULTATION_SUMMARY)
+"""What tells about a session goes out when it is scheduled, whatever its clock said."""
 
 
 def reminder_due(

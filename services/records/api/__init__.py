@@ -1,4 +1,5 @@
-"""HTTP boundary of the records service: parse, authorize and audit, call domain/repository."""
+"""HTTP boundary of the records service: parse the request, call one use case, answer with a
+response model. Every router commits the request's unit of work (`UnitOfWorkRoute`)."""
 
 from services.records.api import audit, clinical, patients, treatments
 

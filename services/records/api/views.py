@@ -1,15 +1,20 @@
-"""Rows and events in, response models out: the shapes the API answers with."""
+"""Records in, response models out: the shapes the API answers with."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict
 from uuid import UUID
 
-from services.records import domain, repository
+from services.records.domain import ConsentEntry
+from services.records.repository.audit import AuditEntry
+from services.records.repository.clinical import MedicalHistory, SafetyProfile
+from services.records.repository.treatments import AdverseEvent, Treatment
 from services.records.schemas import (
     AdverseEventRead,
     AllergyRead,
     AuditEntryRead,
+    AuditPage,
+    ChartExport,
     ConditionRead,
     ConsentRead,
     MedicalHistoryRead,
@@ -18,96 +23,51 @@ from services.records.schemas import (
     SafetyProfileRead,
     TreatmentRead,
 )
+from services.records.usecases.audit import ExportedChart
+from services.records.usecases.paging import Page
+from services.records.usecases.patients import PatientDetails
 from shared import vocabulary
-from shared.db import Transaction
-from shared.events.records import PatientContact, PatientContactChanged, PatientRegistered
-
-CONTACT_COLUMNS = (
-    "given_name",
-    "family_name",
-    "email",
-    "phone",
-    "preferred_channel",
-    "channel_opt_outs",
-    "locale",
-    "timezone",
-    "quiet_hours_start",
-    "quiet_hours_end",
-)
 
 
-def consent_read(entry: domain.ConsentEntry) -> ConsentRead:
-    return ConsentRead(
-        kind=entry.kind,  # type: ignore[arg-type]
-        granted=entry.granted,
-        wording_version=entry.wording_version,
-        recorded_at=entry.recorded_at,
-        recorded_by=entry.recorded_by,
+def consent_read(entry: ConsentEntry) -> ConsentRead:
+    return ConsentRead.model_validate(entry, from_attributes=True)
+
+
+def patient_read(details: PatientDetails) -> PatientRead:
+    return PatientRead.model_validate(
+        asdict(details.patient)
+        | {
+            "consents": {k: consent_read(e) for k, e in details.consents.current.items()},
+            "marketing_consent": details.consents.marketing_consent,
+        }
     )
 
 
-async def patient_read(tx: Transaction, row: dict[str, Any]) -> PatientRead:
-    history = await repository.consents_of(tx, network_id=row["network_id"], patient_id=row["id"])
-    current = domain.current_consents(history)
-    return PatientRead(
-        **{k: row[k] for k in PatientRead.model_fields if k in row},
-        consents={kind: consent_read(e) for kind, e in current.items()},
-        marketing_consent=domain.marketing_consent(history),
-    )
-
-
-def contact_of(row: dict[str, Any], marketing_consent: bool) -> domain.Contact:
-    return domain.Contact(
-        **{k: row[k] for k in CONTACT_COLUMNS if k != "channel_opt_outs"},
-        channel_opt_outs=tuple(row["channel_opt_outs"]),
-        marketing_consent=marketing_consent,
-    )
-
-
-def contact_event(
-    event: type[PatientContact], row: dict[str, Any], marketing_consent: bool
-) -> PatientContact:
-    return event(
-        network_id=row["network_id"],
-        patient_id=row["id"],
-        **{k: row[k] for k in CONTACT_COLUMNS},
-        marketing_consent=marketing_consent,
-    )
-
-
-def registered(row: dict[str, Any], marketing_consent: bool) -> PatientContact:
-    return contact_event(PatientRegistered, row, marketing_consent)
-
-
-def contact_changed(row: dict[str, Any], marketing_consent: bool) -> PatientContact:
-    return contact_event(PatientContactChanged, row, marketing_consent)
-
-
-def profile_read(patient_id: UUID, row: dict[str, Any]) -> SafetyProfileRead:
+def profile_read(profile: SafetyProfile) -> SafetyProfileRead:
     return SafetyProfileRead(
-        patient_id=patient_id,
-        version=row["version"],
-        fitzpatrick_skin_type=row["fitzpatrick_skin_type"],
+        patient_id=profile.patient_id,
+        version=profile.version,
+        fitzpatrick_skin_type=profile.fitzpatrick_skin_type,
         allergies=[
             AllergyRead(
                 **a,
                 kind=vocabulary.allergen_kind(a["code"]) or "allergen_class",
                 label=vocabulary.label(a["code"]) or a["code"],
             )
-            for a in row["allergies"]
+            for a in profile.allergies
         ],
         conditions=[
             ConditionRead(**c, label=vocabulary.label(c["code"]) or c["code"])
-            for c in row["conditions"]
+            for c in profile.conditions
         ],
-        medications=[MedicationRead(**m) for m in row["medications"]],
-        updated_at=row["updated_at"],
-        updated_by=row["updated_by"],
+        medications=[MedicationRead(**m) for m in profile.medications],
+        updated_at=profile.updated_at,
+        updated_by=profile.updated_by,
     )
 
 
-def history_read(patient_id: UUID, row: dict[str, Any] | None) -> MedicalHistoryRead:
-    if row is None:
+def history_read(patient_id: UUID, history: MedicalHistory | None) -> MedicalHistoryRead:
+    if history is None:
         return MedicalHistoryRead(
             patient_id=patient_id,
             version=0,
@@ -119,16 +79,33 @@ def history_read(patient_id: UUID, row: dict[str, Any] | None) -> MedicalHistory
             updated_at=None,
             updated_by=None,
         )
-    return MedicalHistoryRead(**{k: row[k] for k in MedicalHistoryRead.model_fields})
+    return MedicalHistoryRead.model_validate(history, from_attributes=True)
 
 
-def treatment_read(row: dict[str, Any]) -> TreatmentRead:
-    return TreatmentRead(**{k: row[k] for k in TreatmentRead.model_fields})
+def treatment_read(treatment: Treatment) -> TreatmentRead:
+    return TreatmentRead.model_validate(treatment, from_attributes=True)
 
 
-def adverse_event_read(row: dict[str, Any]) -> AdverseEventRead:
-    return AdverseEventRead(**{k: row[k] for k in AdverseEventRead.model_fields})
+def adverse_event_read(event: AdverseEvent) -> AdverseEventRead:
+    return AdverseEventRead.model_validate(event, from_attributes=True)
 
 
-def audit_read(row: dict[str, Any]) -> AuditEntryRead:
-    return AuditEntryRead(**{k: row[k] for k in AuditEntryRead.model_fields})
+def audit_page(found: Page[AuditEntry]) -> AuditPage:
+    return AuditPage(
+        items=[AuditEntryRead.model_validate(e, from_attributes=True) for e in found.items],
+        next_cursor=found.next_cursor,
+    )
+
+
+def chart_export(chart: ExportedChart) -> ChartExport:
+    return ChartExport(
+        exported_at=chart.exported_at,
+        exported_by=chart.exported_by,
+        patient=patient_read(chart.patient),
+        consent_history=[consent_read(c) for c in chart.patient.consents.entries],
+        safety_profile=profile_read(chart.safety_profile),
+        safety_profile_history=[asdict(v) for v in chart.safety_profile_history],
+        medical_history=history_read(chart.patient.patient.id, chart.medical_history),
+        treatments=[treatment_read(t) for t in chart.treatments],
+        adverse_events=[adverse_event_read(e) for e in chart.adverse_events],
+    )

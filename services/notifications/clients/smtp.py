@@ -1,47 +1,17 @@
-"""Channel adapters: email over SMTP (aiosmtplib) and SMS through an HTTP provider.
-
-Each returns a `Delivered` or raises `SendFailed` with the failure classified by the domain
-(temporary: worth retrying; permanent: recorded as failed at once).
-"""
+"""Email over SMTP (aiosmtplib) on a few kept-open connections; the mail is written directly."""
 
 from __future__ import annotations
 
 import binascii
-from dataclasses import dataclass
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 from uuid import UUID
 
 import aiosmtplib
-import httpx
 
-from services.notifications.domain import (
-    FailureKind,
-    classify_http_status,
-    classify_smtp_reply,
-)
+from services.notifications.clients import Delivered, Outgoing, SendFailed
+from services.notifications.domain import classify_smtp_reply
 from services.notifications.settings import Settings
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    message_id: UUID
-    address: str
-    subject: str
-    body: str
-    sms: str
-
-
-@dataclass(frozen=True, slots=True)
-class Delivered:
-    detail: str
-
-
-class SendFailed(Exception):
-    def __init__(self, kind: FailureKind, detail: str) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
 
 
 def mime_text(*, sender: str, to: str, subject: str, body: str, message_id: UUID) -> bytes:
@@ -165,35 +135,3 @@ async def _quit(smtp: aiosmtplib.SMTP) -> None:
         await smtp.quit()
     except (aiosmtplib.SMTPException, OSError, TimeoutError):
         smtp.close()
-
-
-class Sms:
-    """POST {to, body, reference} as JSON to the provider; any 2xx is accepted."""
-
-    def __init__(self, settings: Settings, client: httpx.AsyncClient) -> None:
-        self.url = settings.sms_url
-        self.client = client
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.url)
-
-    async def send(self, out: Outgoing) -> Delivered:
-        if not self.url:
-            raise SendFailed(FailureKind.PERMANENT, "no SMS provider configured")
-        try:
-            response = await self.client.post(
-                self.url,
-                json={"to": out.address, "body": out.sms, "reference": str(out.message_id)},
-                headers={"Idempotency-Key": str(out.message_id)},
-            )
-        except httpx.HTTPError as exc:
-            raise SendFailed(
-                classify_http_status(None), f"SMS provider unreachable: {type(exc).__name__}"
-            ) from exc
-        if response.is_success:
-            return Delivered(f"SMS provider accepted: HTTP {response.status_code}")
-        raise SendFailed(
-            classify_http_status(response.status_code),
-            f"SMS provider answered HTTP {response.status_code}: {response.text[:200]}",
-        )

@@ -1,8 +1,8 @@
 """What a message says: the template variables of each kind, from its event and the replicas.
 
-Pure: values in, a context dict out. Dates of appointments and sessions are shown on the
-clinic's wall clock (where the patient has to be); everything else about timing is done in
-domain.timing.
+Pure: values in, a template context out (a dict of the kind's variables, which is what Jinja
+takes). Dates of appointments and sessions are shown on the clinic's wall clock (where the
+patient has to be); everything else about timing is done in timing.py.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.notifications.domain import Branding, MessageKind, aftercare_plan, allowed_variables
-from services.notifications.rendering import format_date, format_local
 from shared.events.base import Event
 from shared.events.booking import (
     AppointmentEvent,
@@ -23,6 +21,10 @@ from shared.events.booking import (
 )
 from shared.events.formulary import RecalledLotExposure
 from shared.events.records import AdverseEventReported
+
+from .aftercare import aftercare_plan
+from .kinds import Branding, MessageKind, allowed_variables
+from .rendering import format_date, format_local
 
 K = MessageKind
 NO_ADDRESS = "ask the clinic for directions"

@@ -1,9 +1,10 @@
 """Message templates: loading per kind and locale, sandboxed rendering, and validation at PUT.
 
-Templates live in templates/<locale>/<kind>.<part>.j2 with part subject, text or sms. A network
-may override any of them (stored by the API layer and passed in as `overrides`). Rendering runs
-in Jinja2's immutable sandbox with StrictUndefined, so a template can neither reach Python
-internals nor silently print an empty variable. Pure apart from reading the template files.
+Templates live in services/notifications/templates/<locale>/<kind>.<part>.j2 with part subject,
+text or sms. A network may override any of them (kept by the repository and passed in as
+`overrides`). Rendering runs in Jinja2's immutable sandbox with StrictUndefined, so a template can
+neither reach Python internals nor silently print an empty variable. Pure apart from reading the
+template files shipped with the service (read once, then cached).
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from shared.errors import DomainError, Invalid, NotFound
 
-from .domain import MessageKind, NaiveDatetime, aftercare_plan, kind_spec, parse_kind
+from .aftercare import aftercare_plan
+from .kinds import MessageKind, kind_spec, parse_kind
+from .timing import NaiveDatetime
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 DEFAULT_LOCALE = "en"
 MAX_TEMPLATE_CHARS = 20_000
 
@@ -37,7 +40,7 @@ class Part(StrEnum):
     SMS = "sms"
 
 
-Overrides = Mapping[tuple[str, Part], str]
+Overrides = Mapping[tuple[str, str], str]
 """A network's own templates for one kind: (locale, part) -> template source."""
 
 

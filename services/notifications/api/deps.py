@@ -1,0 +1,37 @@
+"""What the notifications endpoints ask for besides their parameters: the caller in a role, the
+service's notion of now and its settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.notifications import policies
+from services.notifications.clock import Clock
+from services.notifications.settings import Settings
+from shared.auth import Principal, require_roles
+from shared.service import problem
+
+Staff = Annotated[Principal, Depends(require_roles(*policies.STAFF))]
+Admin = Annotated[Principal, Depends(require_roles(*policies.ADMINS))]
+
+FORBIDDEN = problem("The token lacks a staff role")
+ADMIN_ONLY = problem("Only network admins change this")
+
+
+def _now(request: Request) -> datetime:
+    clock: Clock = request.app.state.clock
+    return clock.now()
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+Now = Annotated[datetime, Depends(_now)]
+"""The clock's now (tests move it)."""
+
+ServiceSettings = Annotated[Settings, Depends(_settings)]

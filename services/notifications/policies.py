@@ -1,0 +1,18 @@
+"""Who may do what in notifications, in one place: the roles of each kind of action, the scope."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from shared.auth import STAFF_ROLES, Principal
+
+STAFF = STAFF_ROLES
+"""Read the message log, the schedule, templates and branding; change a patient's preferences."""
+
+ADMINS = frozenset({"network_admin"})
+"""Change the network's own wording of templates and its branding."""
+
+
+def clinic_scope(who: Principal) -> list[UUID]:
+    """The clinics whose messages the caller may see; empty means every clinic of the network."""
+    return sorted(who.clinic_ids)
