@@ -67,6 +67,11 @@ class UnitOfWork:
     still goes to the client, and what the unit holds then commits."""
     _claimed: IdempotentRequest | None = None
 
+    @property
+    def claimed(self) -> bool:
+        """Whether this unit holds a request's Idempotency-Key (its answer will be stored)."""
+        return self._claimed is not None
+
     def emit(self, event: Event) -> None:
         """Publish `event` if, and only if, this unit commits."""
         self.events.append(event)
@@ -235,11 +240,12 @@ async def _finish(request: Request, response: Response | None, error: BaseExcept
             await opened.transaction.rollback()
             return
         try:
-            if response is not None and 200 <= response.status_code < 300:
-                body = bytes(response.body) if response.body else b"null"
-                await opened.uow.remember(response.status_code, json.loads(body))
-            else:
-                await opened.uow.release()
+            if opened.uow.claimed:
+                if response is not None and 200 <= response.status_code < 300:
+                    body = bytes(response.body) if response.body else b"null"
+                    await opened.uow.remember(response.status_code, json.loads(body))
+                else:
+                    await opened.uow.release()
             await opened.uow.flush()
         except BaseException:
             await opened.transaction.rollback()

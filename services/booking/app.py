@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from services.booking import api, handlers
 from services.booking.clients.formulary import FormularyClient
+from services.booking.clients.records import RecordsClient
 from services.booking.settings import Settings
 from shared.http import ServiceClient
 from shared.service import ServiceSpec, build_app
@@ -27,6 +28,7 @@ async def service_clients(app: FastAPI) -> AsyncIterator[None]:
     app.state.formulary = ServiceClient(
         settings.formulary_url, name="formulary", timeout=settings.formulary_timeout_seconds
     )
+    app.state.records_client = RecordsClient(app.state.records)
     app.state.formulary_client = FormularyClient(app.state.formulary)
     try:
         yield

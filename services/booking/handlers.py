@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.booking import repository
+from services.booking.usecases import patients
 from shared.consumer import Delivery, Registry
 from shared.events.records import PatientRegistered
 from shared.uow import UnitOfWork
@@ -12,10 +12,7 @@ async def on_patient_registered(
     uow: UnitOfWork, event: PatientRegistered, delivery: Delivery
 ) -> None:
     """Remember that the patient exists, so booking can check ids without calling records."""
-    tx = uow.tx
-    await repository.remember_patient(
-        tx, network_id=event.network_id, patient_id=event.patient_id, source="PatientRegistered"
-    )
+    await patients.registered(uow, network_id=event.network_id, patient_id=event.patient_id)
 
 
 HANDLERS: Registry = {PatientRegistered: on_patient_registered}

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from shared.auth import mint_token
+from shared.auth import LEEWAY_SECONDS, mint_token
 from tests.integration.booking.helpers import Stage
 from tests.integration.lifecycle import completed_treatment
 from tests.support import RunningService, bearer, eventually
@@ -118,7 +118,7 @@ class TestAuthentication:
             sub="a",
             network_id=uuid4(),
             roles=["network_admin"],
-            ttl=timedelta(seconds=-5),
+            ttl=timedelta(seconds=-(LEEWAY_SECONDS + 5)),
         )
         response = await booking.client.post(
             PATH, json=clinic_body(), headers={"Authorization": f"Bearer {token}"}

@@ -1,4 +1,4 @@
-"""The calendar helpers of the booking API: local-day windows across DST, rows to domain values."""
+"""booking's calendar helpers: local-day windows across DST, rows to domain values."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, time
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from services.booking.api.calendar import busy, local_window, practitioner_availability
-from services.booking.domain import Indication
+from services.booking.domain import Indication, local_window
+from services.booking.repository.calendar import busy, practitioner_availability
 
 
 def test_a_spring_forward_day_in_paris_is_23_hours_long() -> None:

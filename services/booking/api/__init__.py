@@ -1,5 +1,6 @@
-"""HTTP boundary of the booking service, one module per resource: parse, authorize, call the
-domain and the repository, respond."""
+"""HTTP boundary of the booking service, one router per resource: parse the request, call one
+use case, map its result to a response model (`views`). Each request's unit of work commits
+after its response is built (`UnitOfWorkRoute`)."""
 
 from services.booking.api import (
     appointments,

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from services.booking import repository
 from services.booking.api import views
-from services.booking.api.access import Editor, Reader, require_clinic
-from services.booking.api.paging import cursor_uuid
+from services.booking.api.deps import Editor, Reader
 from services.booking.schemas import (
     ClinicCreate,
     ClinicPage,
@@ -19,24 +16,15 @@ from services.booking.schemas import (
     RoomCreate,
     RoomRead,
 )
-from shared import idempotency
-from shared.db import Tx
-from shared.errors import Conflict, NotFound
-from shared.idempotency import IdempotencyKey
-from shared.pagination import Cursor, Limit, decode_cursor, encode_cursor, page_of
+from services.booking.usecases import clinics
+from shared.pagination import Cursor, Limit
 from shared.service import problem
+from shared.uow import IdempotentUoW, UnitOfWorkRoute, UoW
 
-router = APIRouter(tags=["clinics"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["clinics"])
 
 NOT_FOUND = problem("No such clinic in your network")
 FORBIDDEN = problem("Your role or clinic scope does not allow this")
-
-
-async def clinic_or_404(tx: Tx, network_id: UUID, clinic_id: UUID) -> dict[str, Any]:
-    row = await repository.get_clinic(tx, network_id=network_id, id=clinic_id)
-    if row is None:
-        raise NotFound(f"No clinic {clinic_id} in your network.")
-    return row
 
 
 @router.post(
@@ -46,51 +34,24 @@ async def clinic_or_404(tx: Tx, network_id: UUID, clinic_id: UUID) -> dict[str, 
     responses={403: FORBIDDEN, 409: problem("Idempotency-Key reused with another body")},
 )
 async def create_clinic(
-    body: ClinicCreate,
-    tx: Tx,
-    who: Editor,
-    request: Request,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
+    body: ClinicCreate, who: Editor, uow: IdempotentUoW, response: Response
 ) -> ClinicRead:
-    prior = await idempotency.replay_or_claim(
-        tx,
-        network_id=who.network_id,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
-    )
-    if prior is not None:
-        return prior  # type: ignore[return-value]
-    clinic_id = uuid4()
-    await repository.insert_clinic(
-        tx, network_id=who.network_id, id=clinic_id, **body.model_dump(mode="json")
-    )
-    created = views.clinic(await clinic_or_404(tx, who.network_id, clinic_id))
-    await idempotency.remember(
-        tx, network_id=who.network_id, key=idempotency_key, status_code=201, response=created
-    )
-    response.headers["Location"] = f"/v1/clinics/{clinic_id}"
-    return created
+    created = await clinics.create(uow, who, body)
+    response.headers["Location"] = f"/v1/clinics/{created.id}"
+    return views.clinic(created)
 
 
 @router.get("/clinics", summary="The network's clinics, by name")
-async def list_clinics(tx: Tx, who: Reader, limit: Limit = 50, cursor: Cursor = None) -> ClinicPage:
-    after = decode_cursor(cursor, 2)
-    rows = await repository.list_clinics(
-        tx,
-        network_id=who.network_id,
-        limit=limit,
-        after=(after[0], cursor_uuid(after[1])) if after else None,
-    )
-    page, next_cursor = page_of(rows, limit, lambda r: encode_cursor(r["name"], r["id"]))
-    return ClinicPage(items=[views.clinic(r) for r in page], next_cursor=next_cursor)
+async def list_clinics(
+    who: Reader, uow: UoW, limit: Limit = 50, cursor: Cursor = None
+) -> ClinicPage:
+    found = await clinics.find(uow, who, limit=limit, cursor=cursor)
+    return ClinicPage(items=[views.clinic(c) for c in found.items], next_cursor=found.next_cursor)
 
 
 @router.get("/clinics/{clinic_id}", summary="A clinic", responses={404: NOT_FOUND})
-async def get_clinic(clinic_id: UUID, tx: Tx, who: Reader) -> ClinicRead:
-    return views.clinic(await clinic_or_404(tx, who.network_id, clinic_id))
+async def get_clinic(clinic_id: UUID, who: Reader, uow: UoW) -> ClinicRead:
+    return views.clinic(await clinics.get(uow, who, clinic_id))
 
 
 @router.patch(
@@ -99,17 +60,8 @@ async def get_clinic(clinic_id: UUID, tx: Tx, who: Reader) -> ClinicRead:
     description="The timezone and currency are fixed once appointments exist in them.",
     responses={403: FORBIDDEN, 404: NOT_FOUND},
 )
-async def update_clinic(clinic_id: UUID, body: ClinicUpdate, tx: Tx, who: Editor) -> ClinicRead:
-    await clinic_or_404(tx, who.network_id, clinic_id)
-    require_clinic(who, clinic_id)
-    row = await repository.update_clinic(
-        tx,
-        network_id=who.network_id,
-        id=clinic_id,
-        changes=body.model_dump(mode="json", exclude_unset=True),
-    )
-    assert row is not None
-    return views.clinic(row)
+async def update_clinic(clinic_id: UUID, body: ClinicUpdate, who: Editor, uow: UoW) -> ClinicRead:
+    return views.clinic(await clinics.update(uow, who, clinic_id, body))
 
 
 @router.post(
@@ -119,21 +71,13 @@ async def update_clinic(clinic_id: UUID, body: ClinicUpdate, tx: Tx, who: Editor
     responses={403: FORBIDDEN, 404: NOT_FOUND, 409: problem("The clinic has a room of that name")},
 )
 async def create_room(
-    clinic_id: UUID, body: RoomCreate, tx: Tx, who: Editor, response: Response
+    clinic_id: UUID, body: RoomCreate, who: Editor, uow: UoW, response: Response
 ) -> RoomRead:
-    await clinic_or_404(tx, who.network_id, clinic_id)
-    require_clinic(who, clinic_id)
-    room_id = uuid4()
-    if not await repository.insert_room(
-        tx, network_id=who.network_id, id=room_id, clinic_id=clinic_id, name=body.name
-    ):
-        raise Conflict(f"Clinic {clinic_id} already has a room named {body.name!r}.")
-    response.headers["Location"] = f"/v1/clinics/{clinic_id}/rooms/{room_id}"
-    return RoomRead(id=room_id, clinic_id=clinic_id, name=body.name)
+    room = await clinics.add_room(uow, who, clinic_id, body)
+    response.headers["Location"] = f"/v1/clinics/{clinic_id}/rooms/{room.id}"
+    return views.room(room)
 
 
 @router.get("/clinics/{clinic_id}/rooms", summary="A clinic's rooms", responses={404: NOT_FOUND})
-async def list_rooms(clinic_id: UUID, tx: Tx, who: Reader) -> list[RoomRead]:
-    await clinic_or_404(tx, who.network_id, clinic_id)
-    rows = await repository.list_rooms(tx, network_id=who.network_id, clinic_id=clinic_id)
-    return [views.room(r) for r in rows]
+async def list_rooms(clinic_id: UUID, who: Reader, uow: UoW) -> list[RoomRead]:
+    return [views.room(r) for r in await clinics.rooms(uow, who, clinic_id)]

@@ -1,129 +1,198 @@
-"""Rows to response models and to the references events carry."""
+"""The use cases' records as response models."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from services.booking.domain import Status, allowed_actions
+from services.booking.domain import (
+    Area,
+    CostEstimate,
+    ExperienceTier,
+    Indication,
+    Money,
+    Slot,
+    Status,
+    TreatmentKind,
+    WorkingHours,
+    allowed_actions,
+)
+from services.booking.repository import (
+    Appointment,
+    Clinic,
+    Practitioner,
+    Price,
+    Room,
+    TimeOff,
+    TreatmentType,
+)
 from services.booking.schemas import (
+    Acknowledgement,
     AppointmentRead,
     ClinicRead,
+    CostEstimateRead,
+    CrossCheckRead,
     MoneyRead,
+    PlanProgressRead,
     PractitionerRead,
     PriceRead,
     RoomRead,
+    SessionRecord,
+    SlotRead,
     TimeOffRead,
+    TreatmentPlanRead,
     TreatmentTypeRead,
+    WorkingHoursEntry,
 )
-from shared.events.booking import ClinicRef, PractitionerRef
+from services.booking.usecases.plans import PlanStanding
 
 
-def clinic(row: dict[str, Any]) -> ClinicRead:
-    return ClinicRead.model_validate(row)
-
-
-def room(row: dict[str, Any]) -> RoomRead:
-    return RoomRead.model_validate(row)
-
-
-def practitioner(row: dict[str, Any]) -> PractitionerRead:
-    return PractitionerRead.model_validate(row)
-
-
-def treatment_type(row: dict[str, Any]) -> TreatmentTypeRead:
-    return TreatmentTypeRead.model_validate(row)
-
-
-def price(row: dict[str, Any]) -> PriceRead:
-    return PriceRead.model_validate(row)
-
-
-def time_off(row: dict[str, Any]) -> TimeOffRead:
-    return TimeOffRead(
-        id=row["id"],
-        practitioner_id=row["practitioner_id"],
-        start=row["starts_at"],
-        end=row["ends_at"],
-        reason=row["reason"],
+def clinic(c: Clinic) -> ClinicRead:
+    return ClinicRead(
+        id=c.id,
+        name=c.name,
+        address=c.address,
+        timezone=c.timezone,
+        currency=c.currency,
+        slot_grid_minutes=c.slot_grid_minutes,
+        phone=c.phone,
+        email=c.email,
     )
 
 
-def appointment(row: dict[str, Any]) -> AppointmentRead:
-    status = Status(row["status"])
+def room(r: Room) -> RoomRead:
+    return RoomRead(id=r.id, clinic_id=r.clinic_id, name=r.name)
+
+
+def practitioner(p: Practitioner) -> PractitionerRead:
+    return PractitionerRead(
+        id=p.id,
+        name=p.name,
+        email=p.email,
+        phone=p.phone,
+        licence_number=p.licence_number,
+        licence_expires_on=p.licence_expires_on,
+        clinic_ids=p.clinic_ids,
+        indications=[Indication(i) for i in p.indications],
+        experience_tier=ExperienceTier(p.experience_tier),
+    )
+
+
+def working_hours(hours: list[WorkingHours]) -> list[WorkingHoursEntry]:
+    return [WorkingHoursEntry(weekday=h.weekday, start=h.start, end=h.end) for h in hours]
+
+
+def time_off(off: TimeOff) -> TimeOffRead:
+    return TimeOffRead(
+        id=off.id,
+        practitioner_id=off.practitioner_id,
+        start=off.starts_at,
+        end=off.ends_at,
+        reason=off.reason,
+    )
+
+
+def treatment_type(t: TreatmentType) -> TreatmentTypeRead:
+    return TreatmentTypeRead(
+        id=t.id,
+        name=t.name,
+        kind=TreatmentKind(t.kind),
+        indication=Indication(t.indication),
+        areas=[Area(a) for a in t.areas],
+        duration_minutes=t.duration_minutes,
+        buffer_minutes=t.buffer_minutes,
+    )
+
+
+def price(p: Price) -> PriceRead:
+    return PriceRead(
+        id=p.id,
+        clinic_id=p.clinic_id,
+        treatment_type_id=p.treatment_type_id,
+        tier=ExperienceTier(p.tier) if p.tier else None,
+        amount_minor=p.amount_minor,
+        currency=p.currency,
+    )
+
+
+def slot(s: Slot) -> SlotRead:
+    return SlotRead(start=s.start, end=s.end, practitioner_id=s.practitioner_id, room_id=s.room_id)
+
+
+def money(value: Money) -> MoneyRead:
+    return MoneyRead(amount_minor=value.amount_minor, currency=value.currency)
+
+
+def cost_estimate(cost: CostEstimate) -> CostEstimateRead:
+    return CostEstimateRead(
+        price_per_session=money(cost.price_per_session),
+        sessions_remaining=cost.sessions_remaining,
+        remaining=money(cost.remaining),
+        course_total=money(cost.course_total),
+    )
+
+
+def plan(standing: PlanStanding) -> TreatmentPlanRead:
+    p, progress = standing.plan, standing.progress
+    return TreatmentPlanRead(
+        id=p.id,
+        patient_id=p.patient_id,
+        indication=Indication(p.indication),
+        treatment_type_id=p.treatment_type_id,
+        clinic_id=p.clinic_id,
+        sessions_planned=p.sessions_planned,
+        interval_days=p.interval_days,
+        maintenance_interval_days=p.maintenance_interval_days,
+        progress=PlanProgressRead(
+            completed=progress.completed,
+            planned=progress.planned,
+            remaining=progress.remaining,
+            maintenance_completed=progress.maintenance_completed,
+            course_complete=progress.course_complete,
+        ),
+        next_session_due=standing.next_session_due,
+        cost_estimate=cost_estimate(standing.cost_estimate) if standing.cost_estimate else None,
+    )
+
+
+def appointment(a: Appointment) -> AppointmentRead:
+    status = Status(a.status)
     return AppointmentRead(
-        id=row["id"],
-        clinic_id=row["clinic_id"],
-        room_id=row["room_id"],
-        practitioner_id=row["practitioner_id"],
-        patient_id=row["patient_id"],
-        treatment_type_id=row["treatment_type_id"],
-        treatment_plan_id=row["treatment_plan_id"],
-        kind=row["kind"],
-        indication=row["indication"],
+        id=a.id,
+        clinic_id=a.clinic_id,
+        room_id=a.room_id,
+        practitioner_id=a.practitioner_id,
+        patient_id=a.patient_id,
+        treatment_type_id=a.treatment_type_id,
+        treatment_plan_id=a.treatment_plan_id,
+        kind=TreatmentKind(a.kind),
+        indication=Indication(a.indication),
         status=status,
-        allowed_actions=[a.path for a in allowed_actions(status)],
-        start=row["starts_at"],
-        end=row["ends_at"],
-        occupied_until=row["occupied_until"],
+        allowed_actions=[action.path for action in allowed_actions(status)],
+        start=a.starts_at,
+        end=a.ends_at,
+        occupied_until=a.occupied_until,
         price=(
-            MoneyRead(amount_minor=row["price_minor"], currency=row["currency"])
-            if row["price_minor"] is not None
+            MoneyRead(amount_minor=a.price_minor, currency=a.currency)
+            if a.price_minor is not None and a.currency is not None
             else None
         ),
-        notes=row["notes"],
-        created_at=row["created_at"],
-        created_by=row["created_by"],
-        checked_in_at=row["checked_in_at"],
-        started_at=row["started_at"],
-        started_by=row["started_by"],
-        cross_check=row["cross_check"],
-        cross_checks=row.get("checks") or [],
-        acknowledgement=row["acknowledgement"],
-        completed_at=row["completed_at"],
-        completed_by=row["completed_by"],
-        completion=row["completion"],
-        cancelled_at=row["cancelled_at"],
-        cancelled_by=row["cancelled_by"],
-        cancel_reason=row["cancel_reason"],
+        notes=a.notes,
+        created_at=a.created_at,
+        created_by=a.created_by,
+        checked_in_at=a.checked_in_at,
+        started_at=a.started_at,
+        started_by=a.started_by,
+        cross_check=CrossCheckRead.model_validate(a.cross_check)
+        if a.cross_check is not None
+        else None,
+        cross_checks=[CrossCheckRead.model_validate(c) for c in a.checks],
+        acknowledgement=(
+            Acknowledgement.model_validate(a.acknowledgement)
+            if a.acknowledgement is not None
+            else None
+        ),
+        completed_at=a.completed_at,
+        completed_by=a.completed_by,
+        completion=SessionRecord.model_validate(a.completion) if a.completion is not None else None,
+        cancelled_at=a.cancelled_at,
+        cancelled_by=a.cancelled_by,
+        cancel_reason=a.cancel_reason,
     )
-
-
-def clinic_ref(row: dict[str, Any]) -> ClinicRef:
-    """From an appointment row (joined with its clinic)."""
-    return ClinicRef(
-        clinic_id=row["clinic_id"],
-        name=row["clinic_name"],
-        timezone=row["clinic_timezone"],
-        phone=row["clinic_phone"],
-        email=row["clinic_email"],
-    )
-
-
-def practitioner_ref(row: dict[str, Any]) -> PractitionerRef:
-    return PractitionerRef(
-        practitioner_id=row["practitioner_id"],
-        name=row["practitioner_name"],
-        email=row["practitioner_email"],
-        phone=row["practitioner_phone"],
-    )
-
-
-def event_facts(row: dict[str, Any]) -> dict[str, Any]:
-    """The fields every appointment event carries, from an appointment row."""
-    completion = row.get("completion") or {}
-    areas = completion.get("areas") or row["treatment_areas"]
-    return {
-        "network_id": row["network_id"],
-        "appointment_id": row["id"],
-        "patient_id": row["patient_id"],
-        "clinic": clinic_ref(row),
-        "practitioner": practitioner_ref(row),
-        "room_id": row["room_id"],
-        "treatment_type_id": row["treatment_type_id"],
-        "treatment_name": row["treatment_name"],
-        "kind": row["kind"],
-        "indication": row["indication"],
-        "areas": list(areas),
-        "starts_at": row["starts_at"],
-        "ends_at": row["ends_at"],
-    }

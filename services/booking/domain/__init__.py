@@ -31,6 +31,7 @@ from .hours import (
     check_working_hours,
     clock_reaches,
     instants_at,
+    local_window,
     wall_clock,
 )
 from .lifecycle import (
@@ -50,7 +51,7 @@ from .plans import (
     next_session_due,
     plan_progress,
 )
-from .pricing import ExperienceTier, Money, Price, PriceList
+from .pricing import ExperienceTier, Money, Price, PriceList, session_price
 from .slots import (
     MAX_WINDOW_DAYS,
     Busy,
@@ -130,10 +131,12 @@ __all__ = [
     "estimate_cost",
     "free_slots",
     "instants_at",
+    "local_window",
     "next_session_due",
     "next_status",
     "plan_progress",
     "requires_completed_consultation",
+    "session_price",
     "suggested_duration",
     "wall_clock",
 ]

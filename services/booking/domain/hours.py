@@ -75,6 +75,14 @@ def clock_reaches(tz: ZoneInfo, wall: datetime) -> datetime:
     return after
 
 
+def local_window(tz: ZoneInfo, first: date, last: date) -> tuple[datetime, datetime]:
+    """The UTC instants from local midnight before `first` to local midnight after `last`."""
+    return (
+        clock_reaches(tz, datetime.combine(first, time())),
+        clock_reaches(tz, datetime.combine(last + timedelta(days=1), time())),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class WorkingHours:
     """One interval of a practitioner's weekly hours at a clinic, in local wall-clock time."""

@@ -103,3 +103,21 @@ class PriceList:
             f"Clinic {clinic_id} has no price for treatment type {treatment_type_id}"
             + (f" (tier {tier.value} or untiered)." if tier is not None else " (untiered).")
         )
+
+
+def session_price(
+    prices: Iterable[Price],
+    *,
+    clinic_id: UUID,
+    treatment_type_id: UUID,
+    tier: ExperienceTier | None,
+) -> Money | None:
+    """What one session costs: the tier's price, else the untiered one; None when neither is set."""
+    try:
+        return (
+            PriceList(prices)
+            .lookup(clinic_id=clinic_id, treatment_type_id=treatment_type_id, tier=tier)
+            .amount
+        )
+    except PriceNotSet:
+        return None

@@ -1,20 +1,34 @@
 """SQL of the booking service, one module per table family; every query is scoped by network id.
 
-Rows come back as dicts; the api layer turns them into domain values and response models.
+Functions take typed parameters over the unit of work's transaction and return frozen records
+(or, for the calendar's arrays, the domain's values); none commits.
 """
 
 from services.booking.repository.appointments import (
+    Appointment,
+    StoredAcknowledgement,
+    StoredCheck,
+    cancel_appointment,
+    check_in_appointment,
+    complete_appointment,
     get_appointment,
     insert_appointment,
     list_appointments,
-    update_appointment,
+    move_appointment,
+    record_cross_check,
+    set_status,
 )
 from services.booking.repository.calendar import (
+    AvailabilityContext,
+    BookingContext,
     availability_context,
     availability_practitioners,
     booking_context,
 )
 from services.booking.repository.catalog import (
+    Kind,
+    Price,
+    TreatmentType,
     get_treatment_type,
     insert_price,
     insert_treatment_type,
@@ -22,12 +36,14 @@ from services.booking.repository.catalog import (
     list_treatment_types,
 )
 from services.booking.repository.clinics import (
+    Clinic,
+    Room,
     get_clinic,
     insert_clinic,
     insert_room,
     list_clinics,
     list_rooms,
-    update_clinic,
+    save_clinic,
 )
 from services.booking.repository.patients import (
     completed_consultation_indications,
@@ -35,6 +51,8 @@ from services.booking.repository.patients import (
     remember_patient,
 )
 from services.booking.repository.plans import (
+    NamedPlan,
+    Plan,
     get_plan,
     insert_plan,
     latest_plan_for,
@@ -43,6 +61,8 @@ from services.booking.repository.plans import (
     plan_with_treatment,
 )
 from services.booking.repository.practitioners import (
+    Practitioner,
+    TimeOff,
     delete_time_off,
     get_practitioner,
     insert_practitioner,
@@ -50,16 +70,33 @@ from services.booking.repository.practitioners import (
     list_practitioners,
     list_time_off,
     replace_working_hours,
+    save_practitioner,
     set_practitioner_clinics,
-    update_practitioner,
     working_hours,
     works_at,
 )
 
 __all__ = [
+    "Appointment",
+    "AvailabilityContext",
+    "BookingContext",
+    "Clinic",
+    "Kind",
+    "NamedPlan",
+    "Plan",
+    "Practitioner",
+    "Price",
+    "Room",
+    "StoredAcknowledgement",
+    "StoredCheck",
+    "TimeOff",
+    "TreatmentType",
     "availability_context",
     "availability_practitioners",
     "booking_context",
+    "cancel_appointment",
+    "check_in_appointment",
+    "complete_appointment",
     "completed_consultation_indications",
     "delete_time_off",
     "get_appointment",
@@ -84,15 +121,17 @@ __all__ = [
     "list_rooms",
     "list_time_off",
     "list_treatment_types",
+    "move_appointment",
     "patient_known",
     "plan_session_dates",
     "plan_with_treatment",
+    "record_cross_check",
     "remember_patient",
     "replace_working_hours",
+    "save_clinic",
+    "save_practitioner",
     "set_practitioner_clinics",
-    "update_appointment",
-    "update_clinic",
-    "update_practitioner",
+    "set_status",
     "working_hours",
     "works_at",
 ]

@@ -2,18 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 from uuid import UUID
 
 import asyncpg
 
 from services.booking.domain import DuplicatePrice
-from services.booking.repository.common import row_dict
-from shared.db import Transaction
+from shared.db import Transaction, record_of, records_of
+
+Kind = Literal["consultation", "treatment", "follow_up"]
+"""A treatment type's kind as stored (`domain.TreatmentKind`'s values)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TreatmentType:
+    id: UUID
+    network_id: UUID
+    name: str
+    kind: Kind
+    indication: str
+    areas: list[str]
+    duration_minutes: int
+    buffer_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """A clinic's price of a treatment type, for one experience tier or (tier None) for all."""
+
+    id: UUID
+    network_id: UUID
+    clinic_id: UUID
+    treatment_type_id: UUID
+    tier: str | None
+    amount_minor: int
+    currency: str
 
 
 async def insert_treatment_type(
-    tx: Transaction, *, network_id: UUID, id: UUID, **fields: Any
+    tx: Transaction,
+    *,
+    network_id: UUID,
+    id: UUID,
+    name: str,
+    kind: str,
+    indication: str,
+    areas: Sequence[str],
+    duration_minutes: int,
+    buffer_minutes: int,
 ) -> None:
     await tx.execute(
         """INSERT INTO treatment_types (id, network_id, name, kind, indication, areas,
@@ -21,28 +59,29 @@ async def insert_treatment_type(
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
         id,
         network_id,
-        fields["name"],
-        fields["kind"],
-        fields["indication"],
-        list(fields["areas"]),
-        fields["duration_minutes"],
-        fields["buffer_minutes"],
+        name,
+        kind,
+        indication,
+        list(areas),
+        duration_minutes,
+        buffer_minutes,
     )
 
 
 async def get_treatment_type(
     tx: Transaction, *, network_id: UUID, id: UUID
-) -> dict[str, Any] | None:
-    return row_dict(
+) -> TreatmentType | None:
+    return record_of(
+        TreatmentType,
         await tx.fetchrow(
             "SELECT * FROM treatment_types WHERE network_id = $1 AND id = $2", network_id, id
-        )
+        ),
     )
 
 
 async def list_treatment_types(
     tx: Transaction, *, network_id: UUID, limit: int, after: tuple[str, UUID] | None
-) -> list[dict[str, Any]]:
+) -> list[TreatmentType]:
     rows = await tx.fetch(
         """SELECT * FROM treatment_types WHERE network_id = $1
              AND ($2::text IS NULL OR (name, id) > ($2, $3::uuid))
@@ -52,28 +91,29 @@ async def list_treatment_types(
         after[1] if after else None,
         limit + 1,
     )
-    return [dict(r) for r in rows]
+    return records_of(TreatmentType, rows)
 
 
-async def insert_price(tx: Transaction, *, network_id: UUID, id: UUID, **fields: Any) -> None:
+async def insert_price(tx: Transaction, price: Price) -> None:
+    """Insert a price; DuplicatePrice when the clinic already prices the type for that tier."""
     try:
         async with tx.transaction():
             await tx.execute(
                 """INSERT INTO prices (id, network_id, clinic_id, treatment_type_id, tier,
                                        amount_minor, currency)
                    VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-                id,
-                network_id,
-                fields["clinic_id"],
-                fields["treatment_type_id"],
-                fields["tier"],
-                fields["amount_minor"],
-                fields["currency"],
+                price.id,
+                price.network_id,
+                price.clinic_id,
+                price.treatment_type_id,
+                price.tier,
+                price.amount_minor,
+                price.currency,
             )
     except asyncpg.UniqueViolationError:
         raise DuplicatePrice(
-            f"Clinic {fields['clinic_id']} already prices treatment type "
-            f"{fields['treatment_type_id']} for {fields['tier'] or 'all tiers'}."
+            f"Clinic {price.clinic_id} already prices treatment type "
+            f"{price.treatment_type_id} for {price.tier or 'all tiers'}."
         ) from None
 
 
@@ -83,7 +123,7 @@ async def list_prices(
     network_id: UUID,
     clinic_id: UUID | None = None,
     treatment_type_id: UUID | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Price]:
     rows = await tx.fetch(
         """SELECT * FROM prices WHERE network_id = $1
              AND ($2::uuid IS NULL OR clinic_id = $2)
@@ -93,4 +133,4 @@ async def list_prices(
         clinic_id,
         treatment_type_id,
     )
-    return [dict(r) for r in rows]
+    return records_of(Price, rows)

@@ -2,57 +2,100 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
-from services.booking.repository.common import row_dict
-from shared.db import Transaction
+from shared.db import Transaction, record_of, records_of
 
 
-async def insert_clinic(tx: Transaction, *, network_id: UUID, id: UUID, **fields: Any) -> None:
+@dataclass(frozen=True, slots=True)
+class Clinic:
+    id: UUID
+    network_id: UUID
+    name: str
+    address: str
+    timezone: str
+    currency: str
+    slot_grid_minutes: int
+    phone: str | None
+    email: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    id: UUID
+    network_id: UUID
+    clinic_id: UUID
+    name: str
+
+
+async def insert_clinic(
+    tx: Transaction,
+    *,
+    network_id: UUID,
+    id: UUID,
+    name: str,
+    address: str,
+    timezone: str,
+    currency: str,
+    slot_grid_minutes: int,
+    phone: str | None = None,
+    email: str | None = None,
+) -> None:
     await tx.execute(
         """INSERT INTO clinics (id, network_id, name, address, timezone, currency,
                                 slot_grid_minutes, phone, email)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
         id,
         network_id,
-        fields["name"],
-        fields["address"],
-        fields["timezone"],
-        fields["currency"],
-        fields["slot_grid_minutes"],
-        fields.get("phone"),
-        fields.get("email"),
+        name,
+        address,
+        timezone,
+        currency,
+        slot_grid_minutes,
+        phone,
+        email,
     )
 
 
-async def get_clinic(tx: Transaction, *, network_id: UUID, id: UUID) -> dict[str, Any] | None:
-    return row_dict(
-        await tx.fetchrow("SELECT * FROM clinics WHERE network_id = $1 AND id = $2", network_id, id)
-    )
-
-
-async def update_clinic(
-    tx: Transaction, *, network_id: UUID, id: UUID, changes: dict[str, Any]
-) -> dict[str, Any] | None:
-    allowed = ("name", "address", "slot_grid_minutes", "phone", "email")
-    sets = [(k, v) for k, v in changes.items() if k in allowed]
-    if not sets:
-        return await get_clinic(tx, network_id=network_id, id=id)
-    assignments = ", ".join(f"{k} = ${i + 3}" for i, (k, _) in enumerate(sets))
-    return row_dict(
+async def get_clinic(
+    tx: Transaction, *, network_id: UUID, id: UUID, for_update: bool = False
+) -> Clinic | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return record_of(
+        Clinic,
         await tx.fetchrow(
-            f"UPDATE clinics SET {assignments} WHERE network_id = $1 AND id = $2 RETURNING *",
-            network_id,
-            id,
-            *(v for _, v in sets),
-        )
+            f"SELECT * FROM clinics WHERE network_id = $1 AND id = $2{lock}", network_id, id
+        ),
     )
+
+
+async def save_clinic(tx: Transaction, clinic: Clinic) -> Clinic:
+    """Write what may change of a clinic (not its timezone or currency); the clinic as stored."""
+    saved = record_of(
+        Clinic,
+        await tx.fetchrow(
+            """UPDATE clinics SET name = $3, address = $4, slot_grid_minutes = $5, phone = $6,
+                      email = $7
+               WHERE network_id = $1 AND id = $2 RETURNING *""",
+            clinic.network_id,
+            clinic.id,
+            clinic.name,
+            clinic.address,
+            clinic.slot_grid_minutes,
+            clinic.phone,
+            clinic.email,
+        ),
+    )
+    assert saved is not None, "save_clinic is given a clinic read in the same transaction"
+    return saved
 
 
 async def list_clinics(
     tx: Transaction, *, network_id: UUID, limit: int, after: tuple[str, UUID] | None
-) -> list[dict[str, Any]]:
+) -> list[Clinic]:
     rows = await tx.fetch(
         """SELECT * FROM clinics WHERE network_id = $1
              AND ($2::text IS NULL OR (name, id) > ($2, $3::uuid))
@@ -62,7 +105,7 @@ async def list_clinics(
         after[1] if after else None,
         limit + 1,
     )
-    return [dict(r) for r in rows]
+    return records_of(Clinic, rows)
 
 
 async def insert_room(
@@ -80,10 +123,10 @@ async def insert_room(
     return bool(inserted)
 
 
-async def list_rooms(tx: Transaction, *, network_id: UUID, clinic_id: UUID) -> list[dict[str, Any]]:
+async def list_rooms(tx: Transaction, *, network_id: UUID, clinic_id: UUID) -> list[Room]:
     rows = await tx.fetch(
         "SELECT * FROM rooms WHERE network_id = $1 AND clinic_id = $2 ORDER BY name, id",
         network_id,
         clinic_id,
     )
-    return [dict(r) for r in rows]
+    return records_of(Room, rows)

@@ -3,10 +3,6 @@ the exclusion constraints that guarantee it."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import asyncpg
-
 from services.booking.domain import ACTIVE_STATUSES, PractitionerTaken, RoomTaken
 
 ACTIVE = [s.value for s in ACTIVE_STATUSES]
@@ -15,7 +11,3 @@ CONSTRAINT_ERRORS = {
     "appointments_practitioner_free": PractitionerTaken,
     "appointments_room_free": RoomTaken,
 }
-
-
-def row_dict(row: asyncpg.Record | None) -> dict[str, Any] | None:
-    return dict(row) if row is not None else None

@@ -2,15 +2,57 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime
 from uuid import UUID
 
-from services.booking.repository.common import row_dict
-from shared.db import Transaction
+from shared.db import Transaction, record_of, records_of
 
 
-async def insert_plan(tx: Transaction, *, network_id: UUID, id: UUID, **fields: Any) -> None:
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A treatment plan as agreed: a course of sessions at an interval, then maintenance."""
+
+    id: UUID
+    network_id: UUID
+    patient_id: UUID
+    indication: str
+    treatment_type_id: UUID
+    clinic_id: UUID | None
+    sessions_planned: int
+    interval_days: int
+    maintenance_interval_days: int | None
+    created_at: datetime
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPlan:
+    """A plan with its treatment type's name: what SessionCompleted tells of it."""
+
+    id: UUID
+    treatment_type_id: UUID
+    treatment_name: str
+    indication: str
+    sessions_planned: int
+    interval_days: int
+    maintenance_interval_days: int | None
+
+
+async def insert_plan(
+    tx: Transaction,
+    *,
+    network_id: UUID,
+    id: UUID,
+    patient_id: UUID,
+    indication: str,
+    treatment_type_id: UUID,
+    clinic_id: UUID | None,
+    sessions_planned: int,
+    interval_days: int,
+    maintenance_interval_days: int | None,
+    created_by: str,
+) -> None:
     await tx.execute(
         """INSERT INTO treatment_plans (id, network_id, patient_id, indication,
                treatment_type_id, clinic_id, sessions_planned, interval_days,
@@ -18,35 +60,34 @@ async def insert_plan(tx: Transaction, *, network_id: UUID, id: UUID, **fields: 
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
         id,
         network_id,
-        fields["patient_id"],
-        fields["indication"],
-        fields["treatment_type_id"],
-        fields["clinic_id"],
-        fields["sessions_planned"],
-        fields["interval_days"],
-        fields["maintenance_interval_days"],
-        fields["created_by"],
+        patient_id,
+        indication,
+        treatment_type_id,
+        clinic_id,
+        sessions_planned,
+        interval_days,
+        maintenance_interval_days,
+        created_by,
     )
 
 
-async def get_plan(tx: Transaction, *, network_id: UUID, id: UUID) -> dict[str, Any] | None:
-    return row_dict(
+async def get_plan(tx: Transaction, *, network_id: UUID, id: UUID) -> Plan | None:
+    return record_of(
+        Plan,
         await tx.fetchrow(
             "SELECT * FROM treatment_plans WHERE network_id = $1 AND id = $2", network_id, id
-        )
+        ),
     )
 
 
-async def list_plans(
-    tx: Transaction, *, network_id: UUID, patient_id: UUID
-) -> list[dict[str, Any]]:
+async def list_plans(tx: Transaction, *, network_id: UUID, patient_id: UUID) -> list[Plan]:
     rows = await tx.fetch(
         """SELECT * FROM treatment_plans WHERE network_id = $1 AND patient_id = $2
            ORDER BY created_at DESC, id""",
         network_id,
         patient_id,
     )
-    return [dict(r) for r in rows]
+    return records_of(Plan, rows)
 
 
 async def latest_plan_for(
@@ -81,11 +122,14 @@ async def plan_with_treatment(
     plan_id: UUID | None = None,
     patient_id: UUID | None = None,
     indication: str | None = None,
-) -> dict[str, Any] | None:
+) -> NamedPlan | None:
     """A plan with its treatment type's name: by id, or the patient's latest for an indication."""
-    return row_dict(
+    return record_of(
+        NamedPlan,
         await tx.fetchrow(
-            """SELECT p.*, t.name AS treatment_name FROM treatment_plans p
+            """SELECT p.id, p.treatment_type_id, t.name AS treatment_name, p.indication,
+                      p.sessions_planned, p.interval_days, p.maintenance_interval_days
+               FROM treatment_plans p
                JOIN treatment_types t ON t.id = p.treatment_type_id
                WHERE p.network_id = $1
                  AND ($2::uuid IS NULL OR p.id = $2)
@@ -96,5 +140,5 @@ async def plan_with_treatment(
             plan_id,
             patient_id,
             indication,
-        )
+        ),
     )

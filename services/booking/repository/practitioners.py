@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from uuid import UUID
 
-from services.booking.repository.common import row_dict
-from shared.db import Transaction
+from shared.db import Transaction, record_of, records_of
 
 _PRACTITIONER = """SELECT p.*, coalesce(
         (SELECT array_agg(pc.clinic_id ORDER BY pc.clinic_id) FROM practitioner_clinics pc
@@ -16,8 +15,48 @@ _PRACTITIONER = """SELECT p.*, coalesce(
     FROM practitioners p"""
 
 
+@dataclass(frozen=True, slots=True)
+class Practitioner:
+    """A practitioner with the clinics they work at."""
+
+    id: UUID
+    network_id: UUID
+    name: str
+    email: str | None
+    phone: str | None
+    licence_number: str
+    licence_expires_on: date
+    indications: list[str]
+    experience_tier: str
+    created_at: datetime
+    clinic_ids: list[UUID]
+
+
+@dataclass(frozen=True, slots=True)
+class TimeOff:
+    """A dated absence of a practitioner, as recorded."""
+
+    id: UUID
+    network_id: UUID
+    practitioner_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+    reason: str | None
+
+
 async def insert_practitioner(
-    tx: Transaction, *, network_id: UUID, id: UUID, clinic_ids: Sequence[UUID], **fields: Any
+    tx: Transaction,
+    *,
+    network_id: UUID,
+    id: UUID,
+    clinic_ids: Sequence[UUID],
+    name: str,
+    licence_number: str,
+    licence_expires_on: date,
+    indications: Sequence[str],
+    experience_tier: str,
+    email: str | None = None,
+    phone: str | None = None,
 ) -> None:
     await tx.execute(
         """INSERT INTO practitioners (id, network_id, name, email, phone, licence_number,
@@ -25,13 +64,13 @@ async def insert_practitioner(
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
         id,
         network_id,
-        fields["name"],
-        fields.get("email"),
-        fields.get("phone"),
-        fields["licence_number"],
-        fields["licence_expires_on"],
-        list(fields["indications"]),
-        fields["experience_tier"],
+        name,
+        email,
+        phone,
+        licence_number,
+        licence_expires_on,
+        list(indications),
+        experience_tier,
     )
     await set_practitioner_clinics(tx, practitioner_id=id, clinic_ids=clinic_ids)
 
@@ -52,34 +91,33 @@ async def set_practitioner_clinics(
     )
 
 
-async def update_practitioner(
-    tx: Transaction, *, network_id: UUID, id: UUID, changes: dict[str, Any]
-) -> None:
-    allowed = (
-        "name",
-        "email",
-        "phone",
-        "licence_number",
-        "licence_expires_on",
-        "indications",
-        "experience_tier",
+async def save_practitioner(tx: Transaction, practitioner: Practitioner) -> None:
+    """Write a practitioner's own columns (their clinics: `set_practitioner_clinics`)."""
+    await tx.execute(
+        """UPDATE practitioners SET name = $3, email = $4, phone = $5, licence_number = $6,
+                  licence_expires_on = $7, indications = $8, experience_tier = $9
+           WHERE network_id = $1 AND id = $2""",
+        practitioner.network_id,
+        practitioner.id,
+        practitioner.name,
+        practitioner.email,
+        practitioner.phone,
+        practitioner.licence_number,
+        practitioner.licence_expires_on,
+        practitioner.indications,
+        practitioner.experience_tier,
     )
-    sets = [(k, v) for k, v in changes.items() if k in allowed]
-    if sets:
-        assignments = ", ".join(f"{k} = ${i + 3}" for i, (k, _) in enumerate(sets))
-        await tx.execute(
-            f"UPDATE practitioners SET {assignments} WHERE network_id = $1 AND id = $2",
-            network_id,
-            id,
-            *(v for _, v in sets),
-        )
-    if changes.get("clinic_ids") is not None:
-        await set_practitioner_clinics(tx, practitioner_id=id, clinic_ids=changes["clinic_ids"])
 
 
-async def get_practitioner(tx: Transaction, *, network_id: UUID, id: UUID) -> dict[str, Any] | None:
-    return row_dict(
-        await tx.fetchrow(f"{_PRACTITIONER} WHERE p.network_id = $1 AND p.id = $2", network_id, id)
+async def get_practitioner(
+    tx: Transaction, *, network_id: UUID, id: UUID, for_update: bool = False
+) -> Practitioner | None:
+    lock = " FOR UPDATE OF p" if for_update else ""
+    return record_of(
+        Practitioner,
+        await tx.fetchrow(
+            f"{_PRACTITIONER} WHERE p.network_id = $1 AND p.id = $2{lock}", network_id, id
+        ),
     )
 
 
@@ -90,7 +128,7 @@ async def list_practitioners(
     clinic_id: UUID | None,
     limit: int,
     after: tuple[str, UUID] | None,
-) -> list[dict[str, Any]]:
+) -> list[Practitioner]:
     rows = await tx.fetch(
         f"""{_PRACTITIONER} WHERE p.network_id = $1
              AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM practitioner_clinics pc
@@ -103,7 +141,7 @@ async def list_practitioners(
         after[1] if after else None,
         limit + 1,
     )
-    return [dict(r) for r in rows]
+    return records_of(Practitioner, rows)
 
 
 async def works_at(tx: Transaction, *, practitioner_id: UUID, clinic_id: UUID) -> bool:
@@ -171,14 +209,14 @@ async def insert_time_off(
 
 async def list_time_off(
     tx: Transaction, *, network_id: UUID, practitioner_id: UUID
-) -> list[dict[str, Any]]:
+) -> list[TimeOff]:
     rows = await tx.fetch(
         """SELECT * FROM time_off WHERE network_id = $1 AND practitioner_id = $2
            ORDER BY starts_at, id""",
         network_id,
         practitioner_id,
     )
-    return [dict(r) for r in rows]
+    return records_of(TimeOff, rows)
 
 
 async def delete_time_off(

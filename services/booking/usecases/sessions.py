@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Literal, TypedDict
 from uuid import UUID
 
 from services.booking import repository
-from services.booking.api.plans import domain_plan
-from services.booking.api.views import event_facts
 from services.booking.clients.formulary import (
     AdministeredItem,
     CheckRequest,
@@ -38,9 +36,14 @@ from services.booking.domain.safety import (
     passing,
     require_acknowledged,
 )
+from services.booking.domain.safety import Deviation as DeviationFound
 from services.booking.policies import require_clinic
+from services.booking.repository import Appointment, StoredAcknowledgement, StoredCheck
 from services.booking.schemas import Acknowledgement as AcknowledgementIn
-from services.booking.schemas import SessionCompletion, SessionRecord, SessionStart
+from services.booking.schemas import DeviationRead, SessionCompletion, SessionRecord, SessionStart
+from services.booking.usecases.appointments import facts
+from services.booking.usecases.caller import Caller
+from services.booking.usecases.plans import treatment_plan
 from shared.auth import Principal
 from shared.errors import Invalid, NotFound
 from shared.events.booking import (
@@ -55,35 +58,28 @@ from shared.events.booking import (
 )
 from shared.uow import Database, UnitOfWork
 
-Row = dict[str, Any]
 NO_PREPARATION = Preparation(disinfection="not_applicable", numbing_cream=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who acts, and the token formulary is asked with (their roles decide what it tells)."""
-
-    who: Principal
-    authorization: str | None
-
-
-async def _appointment(uow: UnitOfWork, who: Principal, id: UUID, *, lock: bool = False) -> Row:
+async def _appointment(
+    uow: UnitOfWork, who: Principal, id: UUID, *, lock: bool = False
+) -> Appointment:
     assert uow.network_id is not None
-    row = await repository.get_appointment(
+    appointment = await repository.get_appointment(
         uow.tx, network_id=uow.network_id, id=id, for_update=lock
     )
-    if row is None:
+    if appointment is None:
         raise NotFound(f"No appointment {id} in your network.")
-    require_clinic(who, row["clinic_id"])
-    return row
+    require_clinic(who, appointment.clinic_id)
+    return appointment
 
 
-async def _readable(db: Database, caller: Caller, id: UUID, action: Action) -> Row:
+async def _readable(db: Database, caller: Caller, id: UUID, action: Action) -> Appointment:
     """The appointment, if `action` is allowed now (an early, unlocked look)."""
     async with db.unit(caller.who.network_id) as uow:
-        row = await _appointment(uow, caller.who, id)
-    next_status(Status(row["status"]), action)
-    return row
+        appointment = await _appointment(uow, caller.who, id)
+    next_status(Status(appointment.status), action)
+    return appointment
 
 
 def _acknowledgement(given: AcknowledgementIn | None) -> Acknowledgement | None:
@@ -93,6 +89,19 @@ def _acknowledgement(given: AcknowledgementIn | None) -> Acknowledgement | None:
 
 
 # -- before injecting: start and re-check ----------------------------------------------------
+
+
+class CheckFacts(TypedDict):
+    """What SessionStarted and SessionRechecked say about the check."""
+
+    cross_check_verdict: Literal["ok", "caution"]
+    profile_version: int
+    blend_id: UUID | None
+    blend_version: int | None
+    ingredient_codes: list[str]
+    lot_numbers: list[str]
+    acknowledged_findings: list[AcknowledgedFinding]
+    acknowledgement_reason: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +118,7 @@ class PassedCheck:
         """The version checked: the one named, else the one formulary checked (its current)."""
         return self.plan.blend_version or self.check.blend_version
 
-    def as_record(self, *, at: datetime, by: str) -> dict[str, Any]:
+    def as_record(self, *, at: datetime, by: str) -> StoredCheck:
         """As stored in the appointment's `cross_check` and `checks`."""
         return {
             "verdict": self.check.verdict,
@@ -132,12 +141,16 @@ class PassedCheck:
             ),
         }
 
-    def event_facts(self) -> dict[str, Any]:
+    def event_facts(self) -> CheckFacts:
         """What SessionStarted and SessionRechecked say about the check."""
+        verdict, profile_version = self.check.verdict, self.check.profile_version
+        # `passing` lets only these verdicts through, and formulary names the profile version
+        # of every other answer than `unknown_patient` (a plan injecting nothing is ok, 0).
+        assert verdict in ("ok", "caution") and profile_version is not None
         codes = self.acknowledgement.finding_codes if self.acknowledgement else frozenset()
         return {
-            "cross_check_verdict": self.check.verdict,
-            "profile_version": self.check.profile_version,
+            "cross_check_verdict": verdict,
+            "profile_version": profile_version,
             "blend_id": self.plan.blend_id,
             "blend_version": self.blend_version,
             "ingredient_codes": self.plan.ingredient_codes or [],
@@ -156,20 +169,20 @@ class PassedCheck:
 
 
 async def _check_plan(
-    formulary: FormularyClient, caller: Caller, row: Row, plan: SessionStart
+    formulary: FormularyClient, caller: Caller, appointment: Appointment, plan: SessionStart
 ) -> PassedCheck:
     """formulary's check of the plan, which must pass; a plan injecting nothing passes as is."""
     planned = plan.blend_id is not None or plan.ingredient_codes is not None
-    if row["kind"] == TreatmentKind.treatment and not planned:
+    if appointment.kind == TreatmentKind.treatment.value and not planned:
         raise Invalid("Name what will be injected: blend_id or ingredient_codes.", field="blend_id")
-    areas = [a.value for a in plan.areas] if plan.areas else list(row["treatment_areas"])
+    areas = [a.value for a in plan.areas] if plan.areas else list(appointment.treatment_areas)
     if not planned:
         return PassedCheck(plan, areas, CrossCheck("ok", 0, ()), None)
     check = await formulary.cross_check(
         CheckRequest(
-            patient_id=row["patient_id"],
-            clinic_id=row["clinic_id"],
-            indication=row["indication"],
+            patient_id=appointment.patient_id,
+            clinic_id=appointment.clinic_id,
+            indication=appointment.indication,
             areas=areas,
             blend_id=plan.blend_id,
             blend_version=plan.blend_version,
@@ -183,14 +196,14 @@ async def _check_plan(
 
 async def start(
     db: Database, formulary: FormularyClient, caller: Caller, id: UUID, plan: SessionStart
-) -> Row:
+) -> Appointment:
     """Start the session once what is planned passed formulary's cross-check."""
     return await _checked(db, formulary, caller, id, plan, Action.start)
 
 
 async def recheck(
     db: Database, formulary: FormularyClient, caller: Caller, id: UUID, plan: SessionStart
-) -> Row:
+) -> Appointment:
     """Re-check a changed plan during the session; the passing check becomes the one of record."""
     return await _checked(db, formulary, caller, id, plan, Action.cross_check)
 
@@ -202,41 +215,46 @@ async def _checked(
     id: UUID,
     plan: SessionStart,
     action: Action,
-) -> Row:
-    row = await _readable(db, caller, id, action)
-    passed = await _check_plan(formulary, caller, row, plan)
+) -> Appointment:
+    appointment = await _readable(db, caller, id, action)
+    passed = await _check_plan(formulary, caller, appointment, plan)
     return await _apply_check(db, caller, id, passed, action)
 
 
 async def _apply_check(
     db: Database, caller: Caller, id: UUID, passed: PassedCheck, action: Action
-) -> Row:
+) -> Appointment:
     who = caller.who
     async with db.unit(who.network_id) as uow:
-        row = await _appointment(uow, who, id, lock=True)
-        status = next_status(Status(row["status"]), action)
+        current = await _appointment(uow, who, id, lock=True)
+        status = next_status(Status(current.status), action)
         now = datetime.now(UTC)
         record = passed.as_record(at=now, by=who.sub)
-        changes: dict[str, Any] = {
-            "status": status.value,
-            "cross_check": record,
-            "checks": [*(row.get("checks") or []), record],
-            "acknowledgement": record["acknowledgement"],
-        }
-        if action is Action.start:
-            changes |= {"started_at": now, "started_by": who.sub}
-        await repository.update_appointment(
-            uow.tx, network_id=who.network_id, id=id, changes=changes
+        starting = action is Action.start
+        await repository.record_cross_check(
+            uow.tx,
+            network_id=who.network_id,
+            id=id,
+            status=status.value,
+            check=record,
+            checks=[*current.checks, record],
+            started_at=now if starting else None,
+            started_by=who.sub if starting else None,
         )
-        facts = event_facts(row) | {"areas": passed.areas} | passed.event_facts()
-        if action is Action.start:
-            uow.emit(SessionStarted(**facts, started_at=now, started_by=who.sub))
+        said = facts(current, areas=passed.areas)
+        if starting:
+            uow.emit(
+                SessionStarted(**said, **passed.event_facts(), started_at=now, started_by=who.sub)
+            )
         else:
+            # In progress: the session was started, by someone, at some time.
+            assert current.started_at is not None and current.started_by is not None
             uow.emit(
                 SessionRechecked(
-                    **facts,
-                    started_at=row["started_at"],
-                    started_by=row["started_by"],
+                    **said,
+                    **passed.event_facts(),
+                    started_at=current.started_at,
+                    started_by=current.started_by,
                     checked_at=now,
                     checked_by=who.sub,
                 )
@@ -247,9 +265,9 @@ async def _apply_check(
 # -- after injecting: complete ---------------------------------------------------------------
 
 
-def _completion(row: Row, body: SessionCompletion) -> SessionCompletion:
+def _completion(appointment: Appointment, body: SessionCompletion) -> SessionCompletion:
     """The body with blend and areas defaulted to what the last passing check covered."""
-    if row["kind"] == TreatmentKind.treatment:
+    if appointment.kind == TreatmentKind.treatment.value:
         if body.preparation is None:
             raise Invalid("A treatment records its preparation.", field="preparation")
         if not body.ingredients:
@@ -257,9 +275,10 @@ def _completion(row: Row, body: SessionCompletion) -> SessionCompletion:
                 "A treatment records each ingredient injected, with lot and amount.",
                 field="ingredients",
             )
-    checked = row["cross_check"] or {}
-    areas = body.areas or [Area(a) for a in checked.get("areas") or row["treatment_areas"]]
-    blend_id = body.blend_id or (UUID(checked["blend_id"]) if checked.get("blend_id") else None)
+    checked: StoredCheck = appointment.cross_check or {}
+    areas = body.areas or [Area(a) for a in checked.get("areas") or appointment.treatment_areas]
+    checked_blend = checked.get("blend_id")
+    blend_id = body.blend_id or (UUID(checked_blend) if checked_blend else None)
     return body.model_copy(
         update={
             "areas": areas,
@@ -276,16 +295,19 @@ def _in_completion_terms(field: str) -> str:
 
 
 async def _check_given(
-    formulary: FormularyClient, caller: Caller, row: Row, completion: SessionCompletion
+    formulary: FormularyClient,
+    caller: Caller,
+    appointment: Appointment,
+    completion: SessionCompletion,
 ) -> CrossCheck | None:
     """formulary's answer about exactly what was injected; None when nothing was."""
     if not completion.ingredients:
         return None
     return await formulary.cross_check(
         CheckRequest(
-            patient_id=row["patient_id"],
-            clinic_id=row["clinic_id"],
-            indication=row["indication"],
+            patient_id=appointment.patient_id,
+            clinic_id=appointment.clinic_id,
+            indication=appointment.indication,
             areas=[a.value for a in completion.areas or []],
             blend_id=completion.blend_id,
             blend_version=completion.blend_version,
@@ -305,12 +327,12 @@ async def complete(
     caller: Caller,
     id: UUID,
     body: SessionCompletion,
-) -> Row:
+) -> Appointment:
     """Record what was administered. Anything a check would not pass is a deviation: refused
     (409 `unchecked-administration`) until acknowledged, then recorded, flagged, escalated."""
-    row = await _readable(db, caller, id, Action.complete)
-    completion = _completion(row, body)
-    check = await _check_given(formulary, caller, row, completion)
+    appointment = await _readable(db, caller, id, Action.complete)
+    completion = _completion(appointment, body)
+    check = await _check_given(formulary, caller, appointment, completion)
     return await _apply_completion(db, caller, id, completion, check)
 
 
@@ -320,17 +342,18 @@ async def _apply_completion(
     id: UUID,
     completion: SessionCompletion,
     check: CrossCheck | None,
-) -> Row:
+) -> Appointment:
     who = caller.who
     async with db.unit(who.network_id) as uow:
-        row = await _appointment(uow, who, id, lock=True)
-        status = next_status(Status(row["status"]), Action.complete)
-        found: tuple[Any, ...] = ()
+        current = await _appointment(uow, who, id, lock=True)
+        status = next_status(Status(current.status), Action.complete)
+        found: tuple[DeviationFound, ...] = ()
         acknowledged = None
         if check is not None:
             # Compared with the check of record as it is now, under the lock: a re-check that
             # landed while formulary answered is taken into account.
-            last = (row["cross_check"] or {}).get("acknowledgement") or {}
+            of_record: StoredCheck = current.cross_check or {}
+            last: StoredAcknowledgement = of_record.get("acknowledgement") or {}
             found = deviations(
                 check,
                 covered=last.get("finding_codes") or [],
@@ -343,37 +366,37 @@ async def _apply_completion(
             cross_check_verdict=check.verdict if check else None,
             profile_version=check.profile_version if check else None,
             deviations=[
-                {
-                    "ingredient_code": d.ingredient_code,
-                    "lot_numbers": list(d.lot_numbers),
-                    "findings": finding_facts(d.findings),
-                }
+                DeviationRead.model_validate(
+                    {
+                        "ingredient_code": d.ingredient_code,
+                        "lot_numbers": list(d.lot_numbers),
+                        "findings": finding_facts(d.findings),
+                    }
+                )
                 for d in found
             ],
         )
         now = datetime.now(UTC)
-        await repository.update_appointment(
+        await repository.complete_appointment(
             uow.tx,
             network_id=who.network_id,
             id=id,
-            changes={
-                "status": status.value,
-                "completed_at": now,
-                "completed_by": who.sub,
-                "completion": record.model_dump(mode="json"),
-            },
+            status=status.value,
+            completed_at=now,
+            completed_by=who.sub,
+            completion=record.model_dump(mode="json"),
         )
-        row = await _appointment(uow, who, id)
-        uow.emit(await _session_completed(uow, row, record, now=now, by=who.sub))
-        return row
+        completed = await _appointment(uow, who, id)
+        uow.emit(await _session_completed(uow, completed, record, now=now, by=who.sub))
+        return completed
 
 
 async def _session_completed(
-    uow: UnitOfWork, row: Row, record: SessionRecord, *, now: datetime, by: str
+    uow: UnitOfWork, appointment: Appointment, record: SessionRecord, *, now: datetime, by: str
 ) -> SessionCompleted:
-    next_due, maintenance_due = await _due_dates(uow, row)
+    next_due, maintenance_due = await _due_dates(uow, appointment)
     return SessionCompleted(
-        **event_facts(row),
+        **facts(appointment),
         completed_at=now,
         completed_by=by,
         preparation=(
@@ -391,8 +414,8 @@ async def _session_completed(
         injection_count=record.injection_count,
         immediate_reactions=record.immediate_reactions,
         notes=record.notes,
-        treatment_plan_id=row["treatment_plan_id"],
-        treatment_plan=await _plan_facts(uow, row),
+        treatment_plan_id=appointment.treatment_plan_id,
+        treatment_plan=await _plan_facts(uow, appointment),
         next_session_due=next_due,
         maintenance_due=maintenance_due,
         cross_check_verdict=record.cross_check_verdict,
@@ -402,45 +425,45 @@ async def _session_completed(
     )
 
 
-async def _plan_facts(uow: UnitOfWork, row: Row) -> PlanFacts | None:
+async def _plan_facts(uow: UnitOfWork, appointment: Appointment) -> PlanFacts | None:
     """The appointment's plan; for a consultation, the plan agreed for its indication."""
-    if row["treatment_plan_id"] is not None:
+    if appointment.treatment_plan_id is not None:
         plan = await repository.plan_with_treatment(
-            uow.tx, network_id=row["network_id"], plan_id=row["treatment_plan_id"]
+            uow.tx, network_id=appointment.network_id, plan_id=appointment.treatment_plan_id
         )
-    elif row["kind"] == TreatmentKind.consultation:
+    elif appointment.kind == TreatmentKind.consultation.value:
         plan = await repository.plan_with_treatment(
             uow.tx,
-            network_id=row["network_id"],
-            patient_id=row["patient_id"],
-            indication=row["indication"],
+            network_id=appointment.network_id,
+            patient_id=appointment.patient_id,
+            indication=appointment.indication,
         )
     else:
         plan = None
     if plan is None:
         return None
     return PlanFacts(
-        treatment_plan_id=plan["id"],
-        treatment_type_id=plan["treatment_type_id"],
-        treatment_name=plan["treatment_name"],
-        indication=plan["indication"],
-        sessions_planned=plan["sessions_planned"],
-        interval_days=plan["interval_days"],
-        maintenance_interval_days=plan["maintenance_interval_days"],
+        treatment_plan_id=plan.id,
+        treatment_type_id=plan.treatment_type_id,
+        treatment_name=plan.treatment_name,
+        indication=plan.indication,
+        sessions_planned=plan.sessions_planned,
+        interval_days=plan.interval_days,
+        maintenance_interval_days=plan.maintenance_interval_days,
     )
 
 
-async def _due_dates(uow: UnitOfWork, row: Row) -> tuple[date | None, date | None]:
+async def _due_dates(uow: UnitOfWork, appointment: Appointment) -> tuple[date | None, date | None]:
     """(next course session due, next maintenance due) from the appointment's plan."""
-    if row["treatment_plan_id"] is None:
+    if appointment.treatment_plan_id is None:
         return None, None
-    plan_row = await repository.get_plan(
-        uow.tx, network_id=row["network_id"], id=row["treatment_plan_id"]
+    stored = await repository.get_plan(
+        uow.tx, network_id=appointment.network_id, id=appointment.treatment_plan_id
     )
-    assert plan_row is not None
-    plan = domain_plan(plan_row)
+    assert stored is not None
+    plan = treatment_plan(stored)
     dates = await repository.plan_session_dates(
-        uow.tx, network_id=row["network_id"], plan_id=plan.id
+        uow.tx, network_id=appointment.network_id, plan_id=plan.id
     )
     due = next_session_due(plan, dates)
     if len(dates) < plan.sessions_planned:
