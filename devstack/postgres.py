@@ -16,6 +16,7 @@ import stat
 import subprocess
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -64,6 +65,12 @@ def _open_path_for(path: Path) -> None:
                 p.chmod(p.stat().st_mode | extra)
 
 
+@dataclass(frozen=True, slots=True)
+class RunAs:
+    user: int | None
+    group: int | None
+
+
 class EmbeddedPostgres:
     """One PostgreSQL server; `start()` initialises the data dir when it is new."""
 
@@ -81,9 +88,10 @@ class EmbeddedPostgres:
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
-    def _run_as(self) -> dict[str, object]:
+    def _run_as(self) -> RunAs:
+        """Who the server runs as: as root, the unprivileged `embedded_postgres` user."""
         user = _ensure_user()
-        return {"user": user.pw_uid, "group": user.pw_gid} if user else {}
+        return RunAs(user.pw_uid, user.pw_gid) if user else RunAs(None, None)
 
     def start(self, timeout: float = 30.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -93,6 +101,7 @@ class EmbeddedPostgres:
             os.chown(self.data_dir, user.pw_uid, user.pw_gid)
             self.data_dir.chmod(0o700)
         stop_stale_server(self.data_dir)
+        runner = self._run_as()
         if not (self.data_dir / "PG_VERSION").exists():
             initdb = subprocess.run(
                 [
@@ -107,7 +116,8 @@ class EmbeddedPostgres:
                     "--no-instructions",
                 ],
                 capture_output=True,
-                **self._run_as(),  # type: ignore[arg-type]
+                user=runner.user,
+                group=runner.group,
             )
             if initdb.returncode != 0:
                 raise RuntimeError(
@@ -147,7 +157,8 @@ class EmbeddedPostgres:
             stdout=logfile,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            **self._run_as(),  # type: ignore[arg-type]
+            user=runner.user,
+            group=runner.group,
         )
         self._wait_ready(timeout)
 

@@ -32,7 +32,7 @@ class MailSink:
             self.refuse_next -= 1
             return "451 4.3.0 Temporary failure, try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(message)  # type: ignore[arg-type]
+        self.messages.append(message)
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
             name = f"{time.time_ns()}.eml"

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,7 +107,7 @@ class LocalStack:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def start(self, say: callable = print) -> None:  # type: ignore[valid-type]
+    def start(self, say: Callable[[str], None] = print) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         for name in stop_leftovers(self.root):
             say(f"• stopped {name}, left running by an earlier run")
