@@ -1,4 +1,5 @@
-"""asyncpg pool, forward-only migrations under an advisory lock, and the transaction dependency.
+"""asyncpg pool, forward-only migrations under an advisory lock, typed records from rows, and the
+runtime login's grants.
 
 Migrations are plain SQL files named `NNNN_name.sql`. The platform's own tables (outbox, inbox,
 idempotency keys) come from `shared/migrations` and are applied before the service's files; each
@@ -14,13 +15,12 @@ import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import asyncpg
-from fastapi import Depends, Request
 
 log = logging.getLogger("mesocare.db")
 
@@ -200,20 +200,7 @@ def login_of(dsn: str) -> str:
 Transaction: TypeAlias = asyncpg.Connection
 
 
-async def transaction(request: Request) -> AsyncIterator[Transaction]:
-    """One transaction per request: commits when the endpoint returns, rolls back if it raises."""
-    pool: asyncpg.Pool = request.app.state.pool
-    async with pool.acquire() as conn, conn.transaction():
-        yield conn
-
-
-# scope="function": the commit happens before the response is sent, so a failed commit is
-# reported to the client instead of being hidden behind a 2xx that was already on the wire.
-Tx = Annotated[Transaction, Depends(transaction, scope="function")]
-
-
-def record_to_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
-    return dict(record) if record is not None else None
+# Requests and events get theirs from a unit of work (shared/uow.py), which owns its commit.
 
 
 R = TypeVar("R")
