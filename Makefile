@@ -37,9 +37,12 @@ $(CHROMIUM):
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
+# ruff (lint and format) over everything; mypy with the pydantic plugin over the code that runs
+# (services/, shared/, devstack/: pyproject.toml [tool.mypy]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -23,6 +23,18 @@ CLINICAL_ROLES: frozenset[str] = frozenset({"network_admin", "clinic_manager", "
 (allergens, reactions, conditions). The front desk and machine credentials (integrations) may
 not: minimum necessary."""
 
+# The rules a service enforces that another caller must know before it asks: the staff console
+# shows a form only to whom the service will accept it from, and never asks a read that records
+# would audit as a denied access. The owning service uses the same set.
+SESSION_ROLES: frozenset[str] = frozenset({"practitioner"})
+"""booking: start, re-check and complete a session; acknowledge cautions and deviations."""
+SAFETY_PROFILE_WRITERS: frozenset[str] = frozenset({"practitioner"})
+"""records: change a patient's safety profile, report adverse events."""
+AUDIT_READERS: frozenset[str] = frozenset({"network_admin", "clinic_manager"})
+"""records: read a chart's audit trail."""
+FORMULARY_ADMINS: frozenset[str] = frozenset({"network_admin"})
+"""formulary: change the catalog, approved lists and blends; receive and recall lots."""
+
 ALLERGEN_CLASSES: Mapping[str, str] = MappingProxyType(
     {
         # plant families (the guide: "tell your practitioner if you are allergic to plant

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from shared import vocabulary
 from shared.auth import ROLES, Principal
 from shared.errors import Forbidden
 
@@ -21,7 +22,7 @@ BOOKERS = frozenset(
 FRONT_DESK = frozenset({"network_admin", "clinic_manager", "receptionist", "practitioner"})
 """Check patients in and record no-shows."""
 
-PRACTITIONERS = frozenset({"practitioner"})
+PRACTITIONERS = vocabulary.SESSION_ROLES
 """Start, re-check and complete sessions; acknowledge cautions and deviations."""
 
 

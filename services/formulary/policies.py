@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from shared import vocabulary
 from shared.auth import ROLES, Principal
 from shared.errors import Forbidden
 
 READERS = ROLES
 """Reading the catalog and running cross-checks: every staff role and integrations."""
 
-ADMINS = frozenset({"network_admin"})
+ADMINS = vocabulary.FORMULARY_ADMINS
 """Catalog changes, approved lists, blends, receiving lots and recalls (DESIGN §5)."""
 
 

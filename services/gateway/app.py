@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from services.gateway import api, console, handlers
 from services.gateway.api.proxy import proxy_client
-from services.gateway.errors import OAuthError, TooManyAttempts
+from services.gateway.domain.errors import OAuthError, TooManyAttempts
 from services.gateway.seeding import seed_demo_staff
 from services.gateway.settings import Settings
 from shared.problems import problem_response

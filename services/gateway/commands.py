@@ -14,39 +14,33 @@ import getpass
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TextIO
-from uuid import UUID, uuid4
+from typing import TextIO
+from uuid import UUID
 
 import asyncpg
 from pydantic import ValidationError
 
-from services.gateway import domain, repository
 from services.gateway.app import MIGRATIONS
+from services.gateway.domain.accounts import NETWORK_ADMIN
+from services.gateway.domain.errors import AccountTaken
 from services.gateway.schemas import StaffCreate
 from services.gateway.settings import Settings
-from shared.db import Transaction
+from services.gateway.usecases import staff
+from services.gateway.usecases.staff import NetworkAdmin
 from shared.errors import Invalid
 from shared.service import migrated_pool
 from shared.settings import load_settings
+from shared.uow import Database
 
 PASSWORD_ENV = "MESOCARE_ADMIN_PASSWORD"
-ADMIN_ROLE = "network_admin"
 
 
 class Refused(Exception):
     """The command changed nothing; the message says why and what to do instead."""
 
 
-@dataclass(frozen=True, slots=True)
-class NetworkAdmin:
-    account: dict[str, Any]
-    created: bool
-    """False when the email already was an active admin of this network (nothing changed)."""
-
-
 async def create_network_admin(
-    tx: Transaction, *, network_id: UUID, email: str, display_name: str, password: str
+    db: Database, *, network_id: UUID, email: str, display_name: str, password: str
 ) -> NetworkAdmin:
     """A network admin for `network_id` with all its clinics; a repeat changes nothing."""
     try:
@@ -54,52 +48,18 @@ async def create_network_admin(
             email=email.strip(),
             display_name=display_name.strip(),
             password=password,
-            roles=[ADMIN_ROLE],
+            roles=[NETWORK_ADMIN],
         )
-        domain.check_password_policy(wanted.password)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise Refused(f"Not a valid account ({problems}); nothing changed.") from None
+    try:
+        async with db.unit(network_id) as uow:
+            return await staff.ensure_network_admin(uow, network_id, wanted)
     except Invalid as exc:
         raise Refused(f"{exc.detail} Nothing changed.") from None
-    email = domain.normalize_email(str(wanted.email))
-
-    existing = await repository.staff_for_login(tx, email=email)
-    if existing is not None:
-        return _already_there(existing, network_id=network_id, email=email)
-    password_hash = await asyncio.to_thread(domain.hash_password, wanted.password)
-    row = await repository.insert_staff(
-        tx,
-        id=uuid4(),
-        network_id=network_id,
-        email=email,
-        display_name=wanted.display_name,
-        password_hash=password_hash,
-        roles=[ADMIN_ROLE],
-        clinic_ids=[],
-    )
-    if row is None:  # created by someone else since the look-up
-        existing = await repository.staff_for_login(tx, email=email)
-        assert existing is not None
-        return _already_there(existing, network_id=network_id, email=email)
-    return NetworkAdmin(row, created=True)
-
-
-def _already_there(account: dict[str, Any], *, network_id: UUID, email: str) -> NetworkAdmin:
-    account = {k: v for k, v in account.items() if k != "password_hash"}
-    if account["network_id"] != network_id:
-        raise Refused(
-            f"{email} already has an account in another network ({account['network_id']}); "
-            "an email names one account across all networks. Nothing changed."
-        )
-    if ADMIN_ROLE not in account["roles"] or not account["active"]:
-        state = "active" if account["active"] else "deactivated"
-        raise Refused(
-            f"{email} already has a {state} account in this network with roles "
-            f"{', '.join(account['roles'])}. Nothing changed: a network admin can change it "
-            f"with PATCH /v1/staff/{account['id']}, or use another email."
-        )
-    return NetworkAdmin(account, created=False)
+    except AccountTaken as exc:
+        raise Refused(exc.detail) from None
 
 
 def read_password(
@@ -127,25 +87,24 @@ async def _create_admin(settings: Settings, args: argparse.Namespace, password: 
     # login), so this also works before the gateway's first start.
     pool = await migrated_pool(settings.model_copy(update={"db_pool_max": 1}), MIGRATIONS)
     try:
-        async with pool.acquire() as conn, conn.transaction():
-            admin = await create_network_admin(
-                conn,
-                network_id=args.network_id,
-                email=args.email,
-                display_name=args.name,
-                password=password,
-            )
+        admin = await create_network_admin(
+            Database(pool, source=f"mesocare/{settings.service}"),
+            network_id=args.network_id,
+            email=args.email,
+            display_name=args.name,
+            password=password,
+        )
     finally:
         await pool.close()
     account = admin.account
     if not admin.created:
         return (
-            f"{account['email']} is already a network admin of network {account['network_id']} "
+            f"{account.email} is already a network admin of network {account.network_id} "
             "(password and account unchanged)."
         )
     return (
-        f"Created network admin {account['email']} (id {account['id']}) for network "
-        f"{account['network_id']}. Sign in at /console/login on the gateway, or get a token "
+        f"Created network admin {account.email} (id {account.id}) for network "
+        f"{account.network_id}. Sign in at /console/login on the gateway, or get a token "
         "with POST /auth/token (grant_type=password)."
     )
 

@@ -6,7 +6,9 @@ import asyncio
 import os
 from uuid import UUID, uuid4
 
-from services.gateway import domain, repository
+from services.gateway.domain import accounts
+from services.gateway.repository import staff
+from services.gateway.repository.staff import NewStaff
 from shared.db import Transaction
 from shared.demo import DEMO_PASSWORD
 
@@ -29,18 +31,20 @@ async def seed_demo_staff(
     """Create the demo logins once (a second call changes nothing); returns who can sign in."""
     if os.environ.get("MESOCARE_ENV", "development") == "production":
         raise DemoRefused("Demo logins are for the local stack only (MESOCARE_ENV=production).")
-    password_hash = await asyncio.to_thread(domain.hash_password, DEMO_PASSWORD)
+    password_hash = await asyncio.to_thread(accounts.hash_password, DEMO_PASSWORD)
     logins = []
     for email, name, roles in DEMO_STAFF:
-        await repository.insert_staff(
+        await staff.insert(
             tx,
-            id=uuid4(),
-            network_id=network_id,
-            email=email,
-            display_name=name,
-            password_hash=password_hash,
-            roles=roles,
-            clinic_ids=list(clinic_ids or []),
+            NewStaff(
+                id=uuid4(),
+                network_id=network_id,
+                email=email,
+                display_name=name,
+                password_hash=password_hash,
+                roles=roles,
+                clinic_ids=list(clinic_ids or []),
+            ),
         )
         logins.append({"email": email, "password": DEMO_PASSWORD, "roles": ", ".join(roles)})
     return logins

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from shared.auth import ROLES, Principal
 from shared.errors import Forbidden
-from shared.vocabulary import CLINICAL_ROLES
+from shared.vocabulary import AUDIT_READERS, CLINICAL_ROLES, SAFETY_PROFILE_WRITERS
 
 
 class Permission(StrEnum):
@@ -33,10 +33,10 @@ ROLES_FOR: Mapping[Permission, frozenset[str]] = {
     # Clinical data: only people accountable for care read it (minimum necessary); machine
     # credentials (integration) and the front desk do not.
     Permission.READ_CLINICAL: CLINICAL_ROLES,
-    Permission.WRITE_CLINICAL: frozenset({"practitioner"}),
-    Permission.REPORT_ADVERSE_EVENT: frozenset({"practitioner"}),
+    Permission.WRITE_CLINICAL: SAFETY_PROFILE_WRITERS,
+    Permission.REPORT_ADVERSE_EVENT: SAFETY_PROFILE_WRITERS,
     Permission.EXPORT: CLINICAL_ROLES,
-    Permission.READ_AUDIT: frozenset({"network_admin", "clinic_manager"}),
+    Permission.READ_AUDIT: AUDIT_READERS,
 }
 
 

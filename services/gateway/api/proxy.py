@@ -8,8 +8,6 @@ problem, never a hang.
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 from fastapi import APIRouter, Request, Response
 from opentelemetry import propagate
@@ -55,10 +53,8 @@ def proxy_client(connect_timeout: float, read_timeout: float) -> httpx.AsyncClie
     )
 
 
-async def forward(
-    request: Request, *, service: str, path: str, headers: dict[str, str] | None = None
-) -> httpx.Response:
-    """Send `request` on to `service` (also used by the console with its own headers)."""
+async def forward(request: Request, *, service: str, path: str) -> httpx.Response:
+    """Send `request` on to `service`, as it came."""
     base = request.app.state.settings.service_urls().get(service)
     if base is None:
         raise NotFound(
@@ -67,7 +63,6 @@ async def forward(
         )
     client: httpx.AsyncClient = request.app.state.proxy
     outgoing = {k: v for k, v in request.headers.items() if k.lower() not in NOT_FORWARDED}
-    outgoing.update(headers or {})
     outgoing["X-Request-ID"] = request.state.request_id
     url = f"{base.rstrip('/')}/{path.lstrip('/')}"
     if request.url.query:
@@ -93,9 +88,7 @@ async def forward(
 
 async def route_to_service(service: str, path: str, request: Request) -> Response:
     answer = await forward(request, service=service, path=path)
-    returned: dict[str, Any] = {
-        k: v for k, v in answer.headers.items() if k.lower() not in NOT_RETURNED
-    }
+    returned = {k: v for k, v in answer.headers.items() if k.lower() not in NOT_RETURNED}
     return Response(content=answer.content, status_code=answer.status_code, headers=returned)
 
 

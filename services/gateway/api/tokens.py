@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, unquote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from services.gateway import accounts
-from services.gateway.errors import InvalidClient, InvalidRequest, UnsupportedGrantType
+from services.gateway.api.deps import ClientAddress, GatewaySettings
+from services.gateway.domain.errors import InvalidClient, InvalidRequest, UnsupportedGrantType
 from services.gateway.schemas import TokenResponse
+from services.gateway.usecases import sign_in
+from services.gateway.usecases.sign_in import BASIC_CHALLENGE, ClientCredentialsGrant, PasswordGrant
 from shared.service import problem
+from shared.uow import Db, UnitOfWorkRoute
 
-router = APIRouter(tags=["authentication"])
+router = APIRouter(tags=["authentication"], route_class=UnitOfWorkRoute)
 
 FORM = "application/x-www-form-urlencoded"
+NOT_CACHED = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 TOKEN_REQUEST_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -66,20 +70,16 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidClient(
             "The Basic credentials are not valid base64.",
-            headers={"WWW-Authenticate": 'Basic realm="mesocare"'},
+            headers=BASIC_CHALLENGE,
         ) from exc
     client_id, sep, secret = decoded.partition(":")
     if not sep:
         raise InvalidClient(
             "The Basic credentials need client_id:client_secret.",
-            headers={"WWW-Authenticate": 'Basic realm="mesocare"'},
+            headers=BASIC_CHALLENGE,
         )
     # RFC 6749 §2.3.1: both parts are form-url-encoded before base64.
     return unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def required(form: dict[str, str], *names: str) -> list[str]:
@@ -87,6 +87,31 @@ def required(form: dict[str, str], *names: str) -> list[str]:
     if missing:
         raise InvalidRequest(f"Missing parameter: {', '.join(missing)}.", missing=missing)
     return [form[n] for n in names]
+
+
+async def token_grant(
+    request: Request, address: ClientAddress
+) -> PasswordGrant | ClientCredentialsGrant:
+    """The grant a token request makes, read from its form (and Basic credentials)."""
+    form = await read_form(request)
+    grant = form.get("grant_type")
+    if not grant:
+        raise InvalidRequest("Missing parameter: grant_type.", missing=["grant_type"])
+    if grant == "password":
+        username, password = required(form, "username", "password")
+        return PasswordGrant(username, password, address)
+    if grant == "client_credentials":
+        basic = basic_credentials(request)
+        if basic is not None and ("client_id" in form or "client_secret" in form):
+            raise InvalidRequest("Authenticate the client one way: Basic or form, not both.")
+        client_id, secret = basic or required(form, "client_id", "client_secret")
+        return ClientCredentialsGrant(client_id, secret, address, basic=basic is not None)
+    raise UnsupportedGrantType(
+        f"grant_type {grant!r} is not supported; use password or client_credentials."
+    )
+
+
+Grant = Annotated[PasswordGrant | ClientCredentialsGrant, Depends(token_grant)]
 
 
 @router.post(
@@ -112,40 +137,11 @@ def required(form: dict[str, str], *names: str) -> list[str]:
         429: problem("Too many failed attempts; see Retry-After"),
     },
 )
-async def token(request: Request) -> JSONResponse:
-    form = await read_form(request)
-    grant = form.get("grant_type")
-    pool, settings = request.app.state.pool, request.app.state.settings
-    address = client_address(request)
-    if not grant:
-        raise InvalidRequest("Missing parameter: grant_type.", missing=["grant_type"])
-    if grant == "password":
-        username, password = required(form, "username", "password")
-        issued = await accounts.sign_in_staff(
-            pool, settings, email=username, password=password, address=address
-        )
-    elif grant == "client_credentials":
-        basic = basic_credentials(request)
-        if basic is not None and ("client_id" in form or "client_secret" in form):
-            raise InvalidRequest("Authenticate the client one way: Basic or form, not both.")
-        client_id, secret = basic or required(form, "client_id", "client_secret")
-        issued = await accounts.sign_in_client(
-            pool,
-            settings,
-            client_id=client_id,
-            client_secret=secret,
-            address=address,
-            basic=basic is not None,
-        )
-    else:
-        raise UnsupportedGrantType(
-            f"grant_type {grant!r} is not supported; use password or client_credentials."
-        )
-    body = TokenResponse(
+async def token(grant: Grant, db: Db, settings: GatewaySettings) -> JSONResponse:
+    issued = await sign_in.token_for(db, settings, grant)
+    answer = TokenResponse(
         access_token=issued.access_token,
         expires_in=issued.expires_in,
         scope=" ".join(issued.roles),
     )
-    return JSONResponse(
-        body.model_dump(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"}
-    )
+    return JSONResponse(answer.model_dump(), headers=NOT_CACHED)

@@ -1,4 +1,17 @@
-"""The staff web console: server-rendered pages, a server-side session, CSRF on every form."""
+"""The staff web console: server-rendered pages, a server-side session, CSRF on every form.
+
+The console is one more client of the services (and of the gateway's own use cases, to sign
+in), in rooms like theirs:
+
+- `routes/`: thin page handlers: read the request, ask one page builder, render its view.
+- `pages/`: the page builders, the console's use cases: gather from the services what a page
+  shows and shape it into that page's view. Roles come from `policies` and the shared
+  vocabulary, what an appointment allows from booking's answer; no rule is written here.
+- `clients/`: a typed client per service, over one caller (`calls.Caller`).
+- `forms/`: pure: posted forms into typed request bodies and per-field messages.
+- `rendering.py` (the frame, `View`, refusals), `clock.py` (the date and time filters),
+  `sessions.py` (the session cookie and CSRF).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +21,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from services.gateway.console import catalogue, clinic_day, pages, patients, sessions, visits
+from services.gateway.console import sessions
+from services.gateway.console.rendering import refusal, render
+from services.gateway.console.routes import router
 
-router = pages.router
-# The page modules register their routes on the one console router.
-__all__ = ["catalogue", "clinic_day", "patients", "router", "visits"]
+__all__ = ["install", "router"]
 
 
 def install(app: FastAPI) -> None:
@@ -58,4 +71,4 @@ def install(app: FastAPI) -> None:
 
 
 def refused(request: Request, status_code: int, title: str, message: str) -> Response:
-    return pages.refusal(request, None, status_code, title, message)
+    return render(request, None, refusal(status_code, title, message))

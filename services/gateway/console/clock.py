@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment
@@ -75,10 +74,10 @@ def day_of(value: str | datetime | None, tz: str | None = None) -> str:
     return f"{moment:%A %d %B %Y}" if moment else ""
 
 
-def shared_zone(clinics: Iterable[dict[str, Any]]) -> str | None:
+def shared_zone(zones: Iterable[str | None]) -> str | None:
     """The one zone all these clinics keep, or None when they differ (or there are none)."""
-    zones = {c.get("timezone") for c in clinics}
-    return zones.pop() if len(zones) == 1 else None
+    kept = set(zones)
+    return kept.pop() if len(kept) == 1 else None
 
 
 def install(env: Environment) -> None:

@@ -8,15 +8,19 @@ sign-in form, before there is a session, uses a double-submit cookie.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import Annotated
 from urllib.parse import parse_qsl, quote
 
 from fastapi import Depends, Request, Response
 
-from services.gateway import accounts, domain, repository
+from services.gateway.domain import accounts
+from services.gateway.repository.staff import StaffAccount
 from services.gateway.settings import Settings
+from services.gateway.usecases import console_sessions
+from shared.uow import database
 
 LOGIN_CSRF_COOKIE = "mesocare_login_csrf"
 FORM = "application/x-www-form-urlencoded"
@@ -40,52 +44,43 @@ class FormRefused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class StaffSession:
+    """The signed-in staff member of a page: their account as it is now, the session's form
+    token, and a fresh access token for the page's calls to the services."""
+
     session_id: str
     csrf_token: str
-    account: dict[str, Any]
+    account: StaffAccount
     access_token: str
 
     @property
     def roles(self) -> list[str]:
-        return list(self.account["roles"])
+        return list(self.account.roles)
 
-    def has_any(self, *roles: str) -> bool:
-        return bool(set(self.roles) & set(roles))
+    def has_any(self, roles: Iterable[str]) -> bool:
+        return not set(self.account.roles).isdisjoint(roles)
 
 
 async def staff_session(request: Request) -> StaffSession:
     """The signed-in staff member of this request, or SignInRequired."""
     settings: Settings = request.app.state.settings
     session_id = request.cookies.get(settings.session_cookie)
-    row = None
+    resumed = None
     if session_id:
-        async with request.app.state.pool.acquire() as conn:
-            row = await repository.touch_session(
-                conn, session_id=session_id, idle=timedelta(minutes=settings.session_idle_minutes)
-            )
-    if row is None:
+        resumed = await console_sessions.resume(database(request), settings, session_id)
+    if session_id is None or resumed is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(target)
-    csrf_token = row.pop("csrf_token")
-    issued = accounts.staff_token(settings, row)
-    return StaffSession(session_id, csrf_token, row, issued.access_token)
+    return StaffSession(session_id, resumed.csrf_token, resumed.account, resumed.access_token)
 
 
 CurrentStaff = Annotated[StaffSession, Depends(staff_session)]
 
 
-async def start_session(request: Request, response: Response, account: dict[str, Any]) -> None:
+async def start_session(request: Request, response: Response, account: StaffAccount) -> None:
+    """Open a session for `account`; its cookie goes with `response`."""
     settings: Settings = request.app.state.settings
-    session_id = domain.new_session_id()
+    session_id = await console_sessions.open_session(database(request), settings, account)
     lifetime = timedelta(hours=settings.session_max_hours)
-    async with request.app.state.pool.acquire() as conn:
-        await repository.insert_session(
-            conn,
-            session_id=session_id,
-            staff_id=account["id"],
-            csrf_token=domain.new_csrf_token(),
-            expires_at=datetime.now(UTC) + lifetime,
-        )
     response.set_cookie(
         settings.session_cookie,
         session_id,
@@ -99,11 +94,11 @@ async def start_session(request: Request, response: Response, account: dict[str,
 
 
 async def end_session(request: Request, response: Response) -> None:
+    """End the request's session, and have the browser forget its cookie."""
     settings: Settings = request.app.state.settings
     session_id = request.cookies.get(settings.session_cookie)
     if session_id:
-        async with request.app.state.pool.acquire() as conn:
-            await repository.delete_session(conn, session_id=session_id)
+        await console_sessions.end(database(request), session_id)
     response.delete_cookie(
         settings.session_cookie,
         path="/",
@@ -130,7 +125,16 @@ async def read_form(request: Request) -> dict[str, str]:
 async def checked_form(request: Request, session: StaffSession) -> dict[str, str]:
     """The posted form, once its CSRF token matches the session's."""
     form = await read_form(request)
-    if not domain.tokens_equal(form.get("csrf_token"), session.csrf_token):
+    if not accounts.tokens_equal(form.get("csrf_token"), session.csrf_token):
+        raise CsrfRefused()
+    return form
+
+
+async def checked_sign_in_form(request: Request) -> dict[str, str]:
+    """The posted sign-in form, once its CSRF token matches the sign-in page's cookie (there is
+    no session yet: a double-submit token)."""
+    form = await read_form(request)
+    if not accounts.tokens_equal(form.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)):
         raise CsrfRefused()
     return form
 

@@ -1,10 +1,11 @@
-"""Errors of the token endpoint (RFC 6749 §5.2 codes carried in problem+json) and throttling."""
+"""Errors of signing in (RFC 6749 §5.2 codes carried in problem+json), of the throttle, and of an
+account that cannot be what was asked."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from shared.errors import ProblemError
+from shared.errors import DomainError, ProblemError
 
 
 class OAuthError(ProblemError):
@@ -60,3 +61,11 @@ class TooManyAttempts(ProblemError):
         )
         self.retry_after = retry_after
         self.headers = {"Retry-After": str(retry_after), "Cache-Control": "no-store"}
+
+
+class AccountTaken(DomainError):
+    """The email already names an account that cannot become this network's admin."""
+
+    type = "account-taken"
+    title = "The email already names another account"
+    status = 409

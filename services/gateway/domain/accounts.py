@@ -1,21 +1,23 @@
-"""Pure rules of the gateway: credentials, roles, the login throttle's arithmetic. No I/O."""
+"""Staff accounts and integration clients: their credentials, their roles, the console's session
+and form tokens. No I/O."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import hmac
-import math
 import secrets
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from uuid import UUID
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from services.gateway.domain.errors import AccountTaken
 from shared.auth import ROLES, STAFF_ROLES
 from shared.errors import Invalid
 
+NETWORK_ADMIN = "network_admin"
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 
@@ -115,16 +117,26 @@ def tokens_equal(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
 
 
-def retry_after(
-    failures: list[datetime], *, limit: int, window: timedelta, now: datetime
-) -> int | None:
-    """Seconds until one more attempt is allowed, or None when it is allowed now.
-
-    `failures` are the failed attempts inside the window, oldest first; the attempt is refused
-    while `limit` of them remain inside it.
-    """
-    if len(failures) < limit:
-        return None
-    # The attempt is allowed once enough of the oldest failures leave the window.
-    release = failures[len(failures) - limit] + window
-    return max(1, math.ceil((release - now).total_seconds()))
+def already_network_admin(
+    *,
+    email: str,
+    network_id: UUID,
+    account_id: UUID,
+    account_network: UUID,
+    roles: Sequence[str],
+    active: bool,
+) -> None:
+    """Whether an existing account of `email` already is the admin asked for; AccountTaken when
+    it cannot be (another network's account, or not an active admin of this one)."""
+    if account_network != network_id:
+        raise AccountTaken(
+            f"{email} already has an account in another network ({account_network}); "
+            "an email names one account across all networks. Nothing changed."
+        )
+    if NETWORK_ADMIN not in roles or not active:
+        state = "active" if active else "deactivated"
+        raise AccountTaken(
+            f"{email} already has a {state} account in this network with roles "
+            f"{', '.join(roles)}. Nothing changed: a network admin can change it "
+            f"with PATCH /v1/staff/{account_id}, or use another email."
+        )

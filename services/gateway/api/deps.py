@@ -1,0 +1,31 @@
+"""The API's dependencies: the role rules of `policies` as types, the settings, the caller's
+address."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.gateway import policies
+from services.gateway.settings import Settings
+from shared.auth import Principal, require_roles
+
+Admin = Annotated[Principal, Depends(require_roles(*policies.ADMINS))]
+"""A network admin of the caller's network."""
+
+
+def settings(request: Request) -> Settings:
+    configured: Settings = request.app.state.settings
+    return configured
+
+
+GatewaySettings = Annotated[Settings, Depends(settings)]
+
+
+def client_address(request: Request) -> str:
+    """The TCP peer as uvicorn reports it (behind a balancer: with --proxy-headers)."""
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]

@@ -1,0 +1,20 @@
+"""The console's routes: each reads the request, asks one page builder of `pages` for its view
+(or sends a form on), and renders it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.gateway.console.routes import (
+    appointments,
+    book,
+    day,
+    formulary,
+    messages,
+    patients,
+    sign_in,
+)
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+for module in (sign_in, day, book, appointments, patients, formulary, messages):
+    router.include_router(module.router)
