@@ -151,9 +151,14 @@ class Database:
         await uow.flush()
 
 
-def database(request: Request) -> Database:
+def _database(request: Request) -> Database:
     db: Database = request.app.state.database
     return db
+
+
+async def database(request: Request) -> Database:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
+    return _database(request)
 
 
 Db = Annotated[Database, Depends(database)]
@@ -180,7 +185,7 @@ class Replayed(Exception):
 
 async def _open(request: Request, network_id: UUID) -> UnitOfWork:
     resources = AsyncExitStack()
-    db = database(request)
+    db = _database(request)
     conn = await resources.enter_async_context(db.pool.acquire())
     transaction = conn.transaction()
     await transaction.start()

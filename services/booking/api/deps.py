@@ -19,16 +19,16 @@ FrontDesk = Annotated[Principal, Depends(require_roles(*policies.FRONT_DESK))]
 Practitioner = Annotated[Principal, Depends(require_roles(*policies.PRACTITIONERS))]
 
 
-def _authorization(request: Request) -> str | None:
+async def _authorization(request: Request) -> str | None:
     return request.headers.get("authorization")
 
 
-def _formulary(request: Request) -> FormularyClient:
+async def _formulary(request: Request) -> FormularyClient:
     client: FormularyClient = request.app.state.formulary_client
     return client
 
 
-def _records(request: Request) -> RecordsClient:
+async def _records(request: Request) -> RecordsClient:
     client: RecordsClient = request.app.state.records_client
     return client
 

@@ -15,7 +15,7 @@ Admin = Annotated[Principal, Depends(require_roles(*policies.ADMINS))]
 """A network admin of the caller's network."""
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     configured: Settings = request.app.state.settings
     return configured
 
@@ -23,7 +23,7 @@ def settings(request: Request) -> Settings:
 GatewaySettings = Annotated[Settings, Depends(settings)]
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """The TCP peer as uvicorn reports it (behind a balancer: with --proxy-headers)."""
     return request.client.host if request.client else "unknown"
 

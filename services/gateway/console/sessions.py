@@ -66,7 +66,7 @@ async def staff_session(request: Request) -> StaffSession:
     session_id = request.cookies.get(settings.session_cookie)
     resumed = None
     if session_id:
-        resumed = await console_sessions.resume(database(request), settings, session_id)
+        resumed = await console_sessions.resume(await database(request), settings, session_id)
     if session_id is None or resumed is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(target)
@@ -79,7 +79,7 @@ CurrentStaff = Annotated[StaffSession, Depends(staff_session)]
 async def start_session(request: Request, response: Response, account: StaffAccount) -> None:
     """Open a session for `account`; its cookie goes with `response`."""
     settings: Settings = request.app.state.settings
-    session_id = await console_sessions.open_session(database(request), settings, account)
+    session_id = await console_sessions.open_session(await database(request), settings, account)
     lifetime = timedelta(hours=settings.session_max_hours)
     response.set_cookie(
         settings.session_cookie,
@@ -98,7 +98,7 @@ async def end_session(request: Request, response: Response) -> None:
     settings: Settings = request.app.state.settings
     session_id = request.cookies.get(settings.session_cookie)
     if session_id:
-        await console_sessions.end(database(request), session_id)
+        await console_sessions.end(await database(request), session_id)
     response.delete_cookie(
         settings.session_cookie,
         path="/",

@@ -21,12 +21,12 @@ FORBIDDEN = problem("The token lacks a staff role")
 ADMIN_ONLY = problem("Only network admins change this")
 
 
-def _now(request: Request) -> datetime:
+async def _now(request: Request) -> datetime:
     clock: Clock = request.app.state.clock
     return clock.now()
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

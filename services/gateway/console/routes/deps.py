@@ -10,7 +10,7 @@ from services.gateway.console.clients.calls import Caller
 from services.gateway.console.sessions import CurrentStaff
 
 
-def caller(request: Request, staff: CurrentStaff) -> Caller:
+async def caller(request: Request, staff: CurrentStaff) -> Caller:
     """The services as the request's signed-in staff member calls them."""
     return Caller(
         http=request.app.state.proxy,
