@@ -67,60 +67,43 @@ class Handlers:
     ) -> None:
         await replicas.keep_skin_type(uow, event)
 
+    def _received(self, delivery: Delivery) -> scheduling.Received:
+        """The delivered event's id and time, and now by the handlers' clock."""
+        return scheduling.Received(
+            event_id=delivery.envelope.id, as_of=delivery.envelope.time, now=self.clock.now()
+        )
+
     # --- appointments and sessions ---------------------------------------------------------------
 
     async def on_appointment_booked(
         self, uow: UnitOfWork, event: AppointmentBooked, delivery: Delivery
     ) -> None:
         await scheduling.appointment_booked(
-            uow,
-            event,
-            event_id=delivery.envelope.id,
-            as_of=delivery.envelope.time,
-            now=self.clock.now(),
-            reminder_lead=self.reminder_lead,
+            uow, event, self._received(delivery), reminder_lead=self.reminder_lead
         )
 
     async def on_appointment_rescheduled(
         self, uow: UnitOfWork, event: AppointmentRescheduled, delivery: Delivery
     ) -> None:
         await scheduling.appointment_rescheduled(
-            uow,
-            event,
-            event_id=delivery.envelope.id,
-            as_of=delivery.envelope.time,
-            now=self.clock.now(),
-            reminder_lead=self.reminder_lead,
+            uow, event, self._received(delivery), reminder_lead=self.reminder_lead
         )
 
     async def on_appointment_cancelled(
         self, uow: UnitOfWork, event: AppointmentCancelled, delivery: Delivery
     ) -> None:
-        await scheduling.appointment_cancelled(
-            uow,
-            event,
-            event_id=delivery.envelope.id,
-            as_of=delivery.envelope.time,
-            now=self.clock.now(),
-        )
+        await scheduling.appointment_cancelled(uow, event, self._received(delivery))
 
     async def on_appointment_no_show(
         self, uow: UnitOfWork, event: AppointmentNoShow, delivery: Delivery
     ) -> None:
-        await scheduling.appointment_missed(
-            uow, event, as_of=delivery.envelope.time, now=self.clock.now()
-        )
+        await scheduling.appointment_missed(uow, event, self._received(delivery))
 
     async def on_session_completed(
         self, uow: UnitOfWork, event: SessionCompleted, delivery: Delivery
     ) -> None:
         await scheduling.session_completed(
-            uow,
-            event,
-            event_id=delivery.envelope.id,
-            as_of=delivery.envelope.time,
-            now=self.clock.now(),
-            early_checkin=self.early_checkin,
+            uow, event, self._received(delivery), early_checkin=self.early_checkin
         )
 
     # --- safety ----------------------------------------------------------------------------------
@@ -128,13 +111,9 @@ class Handlers:
     async def on_adverse_event_reported(
         self, uow: UnitOfWork, event: AdverseEventReported, delivery: Delivery
     ) -> None:
-        await scheduling.adverse_event_reported(
-            uow, event, event_id=delivery.envelope.id, now=self.clock.now()
-        )
+        await scheduling.adverse_event_reported(uow, event, self._received(delivery))
 
     async def on_recalled_lot_exposure(
         self, uow: UnitOfWork, event: RecalledLotExposure, delivery: Delivery
     ) -> None:
-        await scheduling.recalled_lot_exposure(
-            uow, event, event_id=delivery.envelope.id, now=self.clock.now()
-        )
+        await scheduling.recalled_lot_exposure(uow, event, self._received(delivery))

@@ -58,6 +58,14 @@ from .treatments import Indication
 MAX_WINDOW_DAYS = 31
 
 
+def _utc_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """`start` and `end` in UTC; EndNotAfterStart unless the end is after the start."""
+    start, end = as_utc(start, field="start"), as_utc(end, field="end")
+    if end <= start:
+        raise EndNotAfterStart()
+    return start, end
+
+
 @dataclass(frozen=True, slots=True)
 class TimeOff:
     """A dated absence of a practitioner (holiday, training, sick leave)."""
@@ -66,10 +74,9 @@ class TimeOff:
     end: datetime
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", as_utc(self.start, field="start"))
-        object.__setattr__(self, "end", as_utc(self.end, field="end"))
-        if self.end <= self.start:
-            raise EndNotAfterStart()
+        start, end = _utc_range(self.start, self.end)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,10 +103,9 @@ class Busy:
     end: datetime
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", as_utc(self.start, field="start"))
-        object.__setattr__(self, "end", as_utc(self.end, field="end"))
-        if self.end <= self.start:
-            raise EndNotAfterStart()
+        start, end = _utc_range(self.start, self.end)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
 
     @classmethod
     def for_appointment(
@@ -241,10 +247,7 @@ def check_bookable(
     appointment being moved out of `busy`). The database's exclusion constraints remain the
     guarantee against concurrent double booking; the `busy` check only words the error early.
     """
-    start = as_utc(start, field="start")
-    end = as_utc(end, field="end")
-    if end <= start:
-        raise EndNotAfterStart()
+    start, end = _utc_range(start, end)
     if end - start != duration:
         raise DurationMismatch(requested=end - start, expected=duration)
     if now is not None and start < as_utc(now, field="now"):

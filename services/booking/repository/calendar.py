@@ -6,10 +6,10 @@ values; the rest as the records of their tables.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from services.booking.domain import (
@@ -27,6 +27,11 @@ from services.booking.repository.clinics import Clinic
 from services.booking.repository.common import ACTIVE, MAX_OCCUPATION
 from services.booking.repository.practitioners import Practitioner
 from shared.db import Transaction
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,19 +65,26 @@ class BookingContext:
 
 
 def practitioner_availability(row: Mapping[str, Any]) -> PractitionerAvailability:
-    """From a row with the practitioner's `id` and their hours and time off as arrays."""
-    return _availability(row["id"], row)
+    """From a row with the practitioner's `id`, `licence_expires_on` and `indications`, and
+    their hours and time off as arrays."""
+    return _availability(row["id"], row["licence_expires_on"], row["indications"], row)
 
 
-def _availability(practitioner_id: UUID, row: Mapping[str, Any]) -> PractitionerAvailability:
+def _availability(
+    practitioner_id: UUID,
+    licence_expires_on: date,
+    indications: Iterable[str],
+    row: Mapping[str, Any],
+) -> PractitionerAvailability:
+    """The practitioner's, with their hours and time off from the arrays of `row`."""
     return PractitionerAvailability(
         practitioner_id=practitioner_id,
         working_hours=[
             WorkingHours(d, s, e)
             for d, s, e in zip(row["weekdays"], row["starts"], row["ends"], strict=True)
         ],
-        licence_expires_on=row["licence_expires_on"],
-        indications=frozenset(Indication(i) for i in row["indications"]),
+        licence_expires_on=licence_expires_on,
+        indications=frozenset(Indication(i) for i in indications),
         time_off=[TimeOff(s, e) for s, e in zip(row["off_starts"], row["off_ends"], strict=True)],
     )
 
@@ -132,7 +144,8 @@ async def availability_practitioners(
     return [practitioner_availability(r) for r in rows]
 
 
-# The clinic's and the treatment type's columns, named as the two records' fields by prefix.
+# The clinic's and the treatment type's columns, named as the two records' fields by prefix
+# (`_prefixed` reads them back).
 _CLINIC_AND_TYPE = """c.id AS clinic_id, c.network_id AS clinic_network_id,
        c.name AS clinic_name, c.address AS clinic_address, c.timezone AS clinic_timezone,
        c.currency AS clinic_currency, c.slot_grid_minutes AS clinic_slot_grid_minutes,
@@ -140,6 +153,12 @@ _CLINIC_AND_TYPE = """c.id AS clinic_id, c.network_id AS clinic_network_id,
        t.id AS type_id, t.network_id AS type_network_id, t.name AS type_name,
        t.kind AS type_kind, t.indication AS type_indication, t.areas AS type_areas,
        t.duration_minutes AS type_duration_minutes, t.buffer_minutes AS type_buffer_minutes"""
+
+# The occupied ranges of the appointments `a` selected, as the arrays `_busy` reads.
+_BUSY = """coalesce(array_agg(a.practitioner_id), '{}') AS busy_practitioners,
+              coalesce(array_agg(a.room_id), '{}') AS busy_rooms,
+              coalesce(array_agg(a.starts_at), '{}') AS busy_starts,
+              coalesce(array_agg(a.occupied_until), '{}') AS busy_ends"""
 
 _AVAILABILITY_CONTEXT = f"""SELECT {_CLINIC_AND_TYPE},
        coalesce((SELECT array_agg(r.id ORDER BY r.name, r.id) FROM rooms r
@@ -149,11 +168,7 @@ _AVAILABILITY_CONTEXT = f"""SELECT {_CLINIC_AND_TYPE},
    LEFT JOIN clinics c ON c.network_id = $1 AND c.id = $2
    LEFT JOIN treatment_types t ON t.network_id = $1 AND t.id = $3
    LEFT JOIN LATERAL (
-       SELECT coalesce(array_agg(a.practitioner_id), '{{}}') AS busy_practitioners,
-              coalesce(array_agg(a.room_id), '{{}}') AS busy_rooms,
-              coalesce(array_agg(a.starts_at), '{{}}') AS busy_starts,
-              coalesce(array_agg(a.occupied_until), '{{}}') AS busy_ends
-       FROM appointments a
+       SELECT {_BUSY} FROM appointments a
        WHERE (a.practitioner_id IN (SELECT pc.practitioner_id FROM practitioner_clinics pc
                                      WHERE pc.clinic_id = c.id)
               OR a.room_id IN (SELECT r.id FROM rooms r WHERE r.clinic_id = c.id))
@@ -179,8 +194,8 @@ async def availability_context(
         _AVAILABILITY_CONTEXT, network_id, clinic_id, treatment_type_id, start, end, ACTIVE
     )
     return AvailabilityContext(
-        clinic=_clinic(row),
-        treatment=_treatment(row),
+        clinic=_prefixed(Clinic, "clinic_", row),
+        treatment=_prefixed(TreatmentType, "type_", row),
         rooms=list(row["rooms"]),
         busy=_busy(row),
     )
@@ -190,8 +205,11 @@ _BOOKING_CONTEXT = f"""SELECT {_CLINIC_AND_TYPE},
        r.clinic_id AS room_clinic_id,
        p.id AS practitioner_id, p.network_id AS practitioner_network_id,
        p.name AS practitioner_name, p.email AS practitioner_email,
-       p.phone AS practitioner_phone, p.licence_number, p.licence_expires_on, p.indications,
-       p.experience_tier, p.created_at AS practitioner_created_at,
+       p.phone AS practitioner_phone, p.licence_number AS practitioner_licence_number,
+       p.licence_expires_on AS practitioner_licence_expires_on,
+       p.indications AS practitioner_indications,
+       p.experience_tier AS practitioner_experience_tier,
+       p.created_at AS practitioner_created_at,
        coalesce((SELECT array_agg(pc.clinic_id ORDER BY pc.clinic_id)
                    FROM practitioner_clinics pc
                   WHERE pc.practitioner_id = p.id), '{{}}') AS practitioner_clinic_ids,
@@ -221,11 +239,7 @@ _BOOKING_CONTEXT = f"""SELECT {_CLINIC_AND_TYPE},
               coalesce(array_agg(q.currency), '{{}}') AS currencies
        FROM prices q WHERE q.clinic_id = $2 AND q.treatment_type_id = $3) pr ON true
    LEFT JOIN LATERAL (
-       SELECT coalesce(array_agg(a.practitioner_id), '{{}}') AS busy_practitioners,
-              coalesce(array_agg(a.room_id), '{{}}') AS busy_rooms,
-              coalesce(array_agg(a.starts_at), '{{}}') AS busy_starts,
-              coalesce(array_agg(a.occupied_until), '{{}}') AS busy_ends
-       FROM appointments a
+       SELECT {_BUSY} FROM appointments a
        WHERE (a.practitioner_id = $5 OR a.room_id = $4)
          AND a.starts_at < $7::timestamptz + interval '{MAX_OCCUPATION}'
          AND a.starts_at > $7::timestamptz - interval '{MAX_OCCUPATION}'
@@ -265,13 +279,19 @@ async def booking_context(
         ACTIVE,
         excluding,
     )
-    practitioner = _practitioner(row)
+    practitioner = _prefixed(Practitioner, "practitioner_", row)
     return BookingContext(
-        clinic=_clinic(row),
-        treatment=_treatment(row),
+        clinic=_prefixed(Clinic, "clinic_", row),
+        treatment=_prefixed(TreatmentType, "type_", row),
         room_clinic_id=row["room_clinic_id"],
         practitioner=practitioner,
-        availability=_availability(practitioner.id, row) if practitioner else None,
+        availability=(
+            _availability(
+                practitioner.id, practitioner.licence_expires_on, practitioner.indications, row
+            )
+            if practitioner
+            else None
+        ),
         patient_known=row["patient_known"],
         prices=[
             Price(
@@ -288,51 +308,9 @@ async def booking_context(
     )
 
 
-def _clinic(row: Mapping[str, Any]) -> Clinic | None:
-    if row["clinic_id"] is None:
+def _prefixed(record: type[R], prefix: str, row: Mapping[str, Any]) -> R | None:
+    """The record whose fields `row` carries as columns named `prefix` + field; None when its id
+    is null (the LEFT JOIN found no such row in the network)."""
+    if row[f"{prefix}id"] is None:
         return None
-    return Clinic(
-        id=row["clinic_id"],
-        network_id=row["clinic_network_id"],
-        name=row["clinic_name"],
-        address=row["clinic_address"],
-        timezone=row["clinic_timezone"],
-        currency=row["clinic_currency"],
-        slot_grid_minutes=row["clinic_slot_grid_minutes"],
-        phone=row["clinic_phone"],
-        email=row["clinic_email"],
-        created_at=row["clinic_created_at"],
-    )
-
-
-def _treatment(row: Mapping[str, Any]) -> TreatmentType | None:
-    if row["type_id"] is None:
-        return None
-    return TreatmentType(
-        id=row["type_id"],
-        network_id=row["type_network_id"],
-        name=row["type_name"],
-        kind=row["type_kind"],
-        indication=row["type_indication"],
-        areas=row["type_areas"],
-        duration_minutes=row["type_duration_minutes"],
-        buffer_minutes=row["type_buffer_minutes"],
-    )
-
-
-def _practitioner(row: Mapping[str, Any]) -> Practitioner | None:
-    if row["practitioner_id"] is None:
-        return None
-    return Practitioner(
-        id=row["practitioner_id"],
-        network_id=row["practitioner_network_id"],
-        name=row["practitioner_name"],
-        email=row["practitioner_email"],
-        phone=row["practitioner_phone"],
-        licence_number=row["licence_number"],
-        licence_expires_on=row["licence_expires_on"],
-        indications=row["indications"],
-        experience_tier=row["experience_tier"],
-        created_at=row["practitioner_created_at"],
-        clinic_ids=row["practitioner_clinic_ids"],
-    )
+    return record(**{f.name: row[f"{prefix}{f.name}"] for f in fields(record)})

@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from services.booking.domain import DuplicatePrice
+from services.booking.repository.common import by_name
 from shared.db import Transaction, record_of, records_of
 
 Kind = Literal["consultation", "treatment", "follow_up"]
@@ -82,16 +83,9 @@ async def get_treatment_type(
 async def list_treatment_types(
     tx: Transaction, *, network_id: UUID, limit: int, after: tuple[str, UUID] | None
 ) -> list[TreatmentType]:
-    rows = await tx.fetch(
-        """SELECT * FROM treatment_types WHERE network_id = $1
-             AND ($2::text IS NULL OR (name, id) > ($2, $3::uuid))
-           ORDER BY name, id LIMIT $4""",
-        network_id,
-        after[0] if after else None,
-        after[1] if after else None,
-        limit + 1,
+    return await by_name(
+        tx, TreatmentType, "treatment_types", network_id=network_id, limit=limit, after=after
     )
-    return records_of(TreatmentType, rows)
 
 
 async def insert_price(tx: Transaction, price: Price) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from services.booking.repository.common import by_name
 from shared.db import Transaction, record_of, records_of
 
 
@@ -96,16 +97,7 @@ async def save_clinic(tx: Transaction, clinic: Clinic) -> Clinic:
 async def list_clinics(
     tx: Transaction, *, network_id: UUID, limit: int, after: tuple[str, UUID] | None
 ) -> list[Clinic]:
-    rows = await tx.fetch(
-        """SELECT * FROM clinics WHERE network_id = $1
-             AND ($2::text IS NULL OR (name, id) > ($2, $3::uuid))
-           ORDER BY name, id LIMIT $4""",
-        network_id,
-        after[0] if after else None,
-        after[1] if after else None,
-        limit + 1,
-    )
-    return records_of(Clinic, rows)
+    return await by_name(tx, Clinic, "clinics", network_id=network_id, limit=limit, after=after)
 
 
 async def insert_room(

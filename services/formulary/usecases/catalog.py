@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from services.formulary import repository
@@ -183,33 +183,11 @@ async def ingredient(uow: UnitOfWork, who: Principal, code: str) -> ListedIngred
 
 def _changed(current: Ingredient, cmd: IngredientUpdate) -> Ingredient:
     """`current` with the fields `cmd` sends; a field sent as null changes nothing."""
-    return Ingredient(
-        code=current.code,
-        name=cmd.name if cmd.name is not None else current.name,
-        category=cmd.category if cmd.category is not None else current.category,
-        allergen_classes=(
-            frozenset(cmd.allergen_classes)
-            if cmd.allergen_classes is not None
-            else current.allergen_classes
-        ),
-        max_amount_per_session=(
-            cmd.max_amount_per_session
-            if cmd.max_amount_per_session is not None
-            else current.max_amount_per_session
-        ),
-        unit=cmd.unit if cmd.unit is not None else current.unit,
-        contraindicated_conditions=(
-            frozenset(cmd.contraindicated_conditions)
-            if cmd.contraindicated_conditions is not None
-            else current.contraindicated_conditions
-        ),
-        pigmentation_risk=(
-            cmd.pigmentation_risk
-            if cmd.pigmentation_risk is not None
-            else current.pigmentation_risk
-        ),
-        status=cmd.status if cmd.status is not None else current.status,
-    )
+    sent = cmd.model_dump(exclude_none=True)
+    for codes in ("allergen_classes", "contraindicated_conditions"):
+        if codes in sent:
+            sent[codes] = frozenset(sent[codes])
+    return replace(current, **sent)
 
 
 async def change_ingredient(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from shared.db import Transaction, record_of, records_of
+from services.gateway.repository import common
+from services.gateway.repository.common import Change
+from shared.db import Transaction, record_of
 
 COLUMNS = "id, network_id, client_id, name, roles, clinic_ids, active, created_at, updated_at"
 
@@ -44,7 +46,7 @@ class NewClient:
 
 
 @dataclass(frozen=True, slots=True)
-class ClientChange:
+class ClientChange(Change):
     """The columns to change; None leaves a column as it is."""
 
     name: str | None = None
@@ -52,8 +54,8 @@ class ClientChange:
     clinic_ids: list[UUID] | None = None
     active: bool | None = None
 
-    def columns(self) -> dict[str, object]:
-        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+
+_TABLE = common.Table("integration_clients", COLUMNS, IntegrationClient)
 
 
 async def insert(tx: Transaction, new: NewClient) -> IntegrationClient:
@@ -75,12 +77,7 @@ async def insert(tx: Transaction, new: NewClient) -> IntegrationClient:
 
 
 async def get(tx: Transaction, *, network_id: UUID, id: UUID) -> IntegrationClient | None:
-    row = await tx.fetchrow(
-        f"SELECT {COLUMNS} FROM integration_clients WHERE network_id = $1 AND id = $2",
-        network_id,
-        id,
-    )
-    return record_of(IntegrationClient, row)
+    return await common.get(tx, _TABLE, network_id=network_id, id=id)
 
 
 async def for_login(tx: Transaction, *, client_id: str) -> ClientLogin | None:
@@ -95,36 +92,12 @@ async def page(
     tx: Transaction, *, network_id: UUID, after: tuple[datetime, UUID] | None, limit: int
 ) -> list[IntegrationClient]:
     """Oldest first; `after` is the (created_at, id) of the previous page's last row."""
-    if after is None:
-        rows = await tx.fetch(
-            f"""SELECT {COLUMNS} FROM integration_clients WHERE network_id = $1
-                ORDER BY created_at, id LIMIT $2""",
-            network_id,
-            limit,
-        )
-    else:
-        rows = await tx.fetch(
-            f"""SELECT {COLUMNS} FROM integration_clients
-                WHERE network_id = $1 AND (created_at, id) > ($2, $3)
-                ORDER BY created_at, id LIMIT $4""",
-            network_id,
-            after[0],
-            after[1],
-            limit,
-        )
-    return records_of(IntegrationClient, rows)
+    return await common.page(
+        tx, _TABLE, key="created_at", network_id=network_id, after=after, limit=limit
+    )
 
 
 async def update(
     tx: Transaction, *, network_id: UUID, id: UUID, change: ClientChange
 ) -> IntegrationClient | None:
-    columns = change.columns()
-    sets = [f"{name} = ${i}" for i, name in enumerate(columns, start=3)]
-    row = await tx.fetchrow(
-        f"""UPDATE integration_clients SET {", ".join([*sets, "updated_at = now()"])}
-            WHERE network_id = $1 AND id = $2 RETURNING {COLUMNS}""",
-        network_id,
-        id,
-        *columns.values(),
-    )
-    return record_of(IntegrationClient, row)
+    return await common.update(tx, _TABLE, network_id=network_id, id=id, change=change)

@@ -6,7 +6,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from uuid import UUID
 
-from shared.db import Transaction, record_of, records_of
+from services.gateway.repository import common
+from services.gateway.repository.common import Change
+from shared.db import Transaction, record_of
 
 COLUMNS = "id, network_id, email, display_name, roles, clinic_ids, active, created_at, updated_at"
 
@@ -49,7 +51,7 @@ class NewStaff:
 
 
 @dataclass(frozen=True, slots=True)
-class StaffChange:
+class StaffChange(Change):
     """The columns to change; None leaves a column as it is."""
 
     display_name: str | None = None
@@ -58,8 +60,8 @@ class StaffChange:
     clinic_ids: list[UUID] | None = None
     active: bool | None = None
 
-    def columns(self) -> dict[str, object]:
-        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+
+_TABLE = common.Table("staff_accounts", COLUMNS, StaffAccount)
 
 
 async def insert(tx: Transaction, new: NewStaff) -> StaffAccount | None:
@@ -82,10 +84,7 @@ async def insert(tx: Transaction, new: NewStaff) -> StaffAccount | None:
 
 
 async def get(tx: Transaction, *, network_id: UUID, id: UUID) -> StaffAccount | None:
-    row = await tx.fetchrow(
-        f"SELECT {COLUMNS} FROM staff_accounts WHERE network_id = $1 AND id = $2", network_id, id
-    )
-    return record_of(StaffAccount, row)
+    return await common.get(tx, _TABLE, network_id=network_id, id=id)
 
 
 async def for_login(tx: Transaction, *, email: str) -> StaffLogin | None:
@@ -100,39 +99,15 @@ async def page(
     tx: Transaction, *, network_id: UUID, after: tuple[str, UUID] | None, limit: int
 ) -> list[StaffAccount]:
     """Ordered by email (then id); `after` is the (email, id) of the previous page's last row."""
-    if after is None:
-        rows = await tx.fetch(
-            f"""SELECT {COLUMNS} FROM staff_accounts WHERE network_id = $1
-                ORDER BY lower(email), id LIMIT $2""",
-            network_id,
-            limit,
-        )
-    else:
-        rows = await tx.fetch(
-            f"""SELECT {COLUMNS} FROM staff_accounts
-                WHERE network_id = $1 AND (lower(email), id) > ($2, $3)
-                ORDER BY lower(email), id LIMIT $4""",
-            network_id,
-            after[0],
-            after[1],
-            limit,
-        )
-    return records_of(StaffAccount, rows)
+    return await common.page(
+        tx, _TABLE, key="lower(email)", network_id=network_id, after=after, limit=limit
+    )
 
 
 async def update(
     tx: Transaction, *, network_id: UUID, id: UUID, change: StaffChange
 ) -> StaffAccount | None:
-    columns = change.columns()
-    sets = [f"{name} = ${i}" for i, name in enumerate(columns, start=3)]
-    row = await tx.fetchrow(
-        f"""UPDATE staff_accounts SET {", ".join([*sets, "updated_at = now()"])}
-            WHERE network_id = $1 AND id = $2 RETURNING {COLUMNS}""",
-        network_id,
-        id,
-        *columns.values(),
-    )
-    return record_of(StaffAccount, row)
+    return await common.update(tx, _TABLE, network_id=network_id, id=id, change=change)
 
 
 async def count_active_admins(tx: Transaction, *, network_id: UUID) -> int:

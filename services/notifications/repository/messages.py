@@ -353,6 +353,30 @@ def _scope(
     return where, args
 
 
+async def _page(
+    tx: Transaction,
+    where: list[str],
+    args: list[Any],
+    *,
+    at: str,
+    newest_first: bool,
+    after: Position | None,
+    limit: int,
+) -> list[Message]:
+    """The messages `where` holds, ordered by the time column `at` (then id), from `after` on."""
+    direction, beyond = (" DESC", "<") if newest_first else ("", ">")
+    if after is not None:
+        args.extend(after)
+        where.append(f"({at}, id) {beyond} (${len(args) - 1}, ${len(args)})")
+    args.append(limit)
+    rows = await tx.fetch(
+        f"""SELECT * FROM messages WHERE {" AND ".join(where)}
+            ORDER BY {at}{direction}, id{direction} LIMIT ${len(args)}""",
+        *args,
+    )
+    return records_of(Message, rows)
+
+
 async def list_messages(
     tx: Transaction,
     *,
@@ -364,16 +388,9 @@ async def list_messages(
 ) -> list[Message]:
     """The message log, newest first."""
     where, args = _scope(network_id, clinic_ids, filters)
-    if after is not None:
-        args.extend(after)
-        where.append(f"(created_at, id) < (${len(args) - 1}, ${len(args)})")
-    args.append(limit)
-    rows = await tx.fetch(
-        f"""SELECT * FROM messages WHERE {" AND ".join(where)}
-            ORDER BY created_at DESC, id DESC LIMIT ${len(args)}""",
-        *args,
+    return await _page(
+        tx, where, args, at="created_at", newest_first=True, after=after, limit=limit
     )
-    return records_of(Message, rows)
 
 
 async def list_scheduled(
@@ -387,16 +404,7 @@ async def list_scheduled(
 ) -> list[Message]:
     """Messages still to go out, soonest first."""
     where, args = _scope(network_id, clinic_ids, filters, statuses=("scheduled", "sending"))
-    if after is not None:
-        args.extend(after)
-        where.append(f"(send_at, id) > (${len(args) - 1}, ${len(args)})")
-    args.append(limit)
-    rows = await tx.fetch(
-        f"""SELECT * FROM messages WHERE {" AND ".join(where)}
-            ORDER BY send_at, id LIMIT ${len(args)}""",
-        *args,
-    )
-    return records_of(Message, rows)
+    return await _page(tx, where, args, at="send_at", newest_first=False, after=after, limit=limit)
 
 
 async def get_message(

@@ -37,20 +37,11 @@ class Contact:
 
 
 @dataclass(frozen=True, slots=True)
-class Patient:
+class Patient(Contact):
+    """A patient kept: their keys and their contact data, as the last fact told it."""
+
     network_id: UUID
     patient_id: UUID
-    given_name: str
-    family_name: str
-    email: str | None
-    phone: str | None
-    preferred_channel: str
-    channel_opt_outs: list[str]
-    marketing_consent: bool
-    locale: str
-    timezone: str
-    quiet_hours_start: time | None
-    quiet_hours_end: time | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,16 @@ K = MessageKind
 
 
 @dataclass(frozen=True, slots=True)
+class Received:
+    """An event as its handler got it: the envelope's id and time, and the clock's now."""
+
+    event_id: UUID
+    as_of: datetime
+    """When the event's facts were true (its envelope's time): the replicas keep the newest."""
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class About:
     """Whom and what a message concerns, for the log and its filters."""
 
@@ -198,77 +208,58 @@ async def _remind(
 
 
 async def appointment_booked(
-    uow: UnitOfWork,
-    event: AppointmentBooked,
-    *,
-    event_id: UUID,
-    as_of: datetime,
-    now: datetime,
-    reminder_lead: timedelta,
+    uow: UnitOfWork, event: AppointmentBooked, received: Received, *, reminder_lead: timedelta
 ) -> None:
     """Confirmation with preparation advice now; a reminder `reminder_lead` before."""
-    await _keep_appointment(uow, event, "booked", as_of)
-    schedule = Schedule(event, event_id, now)
-    schedule.to_patient(K.APPOINTMENT_CONFIRMATION, event, now)
+    await _keep_appointment(uow, event, "booked", received.as_of)
+    schedule = Schedule(event, received.event_id, received.now)
+    schedule.to_patient(K.APPOINTMENT_CONFIRMATION, event, received.now)
     await _remind(uow, schedule, event, reminder_lead)
     await schedule.write(uow)
 
 
 async def appointment_rescheduled(
-    uow: UnitOfWork,
-    event: AppointmentRescheduled,
-    *,
-    event_id: UUID,
-    as_of: datetime,
-    now: datetime,
-    reminder_lead: timedelta,
+    uow: UnitOfWork, event: AppointmentRescheduled, received: Received, *, reminder_lead: timedelta
 ) -> None:
     """Withdraw what still speaks of the old time, send the new time, remind anew."""
-    await _keep_appointment(uow, event, "booked", as_of)
-    schedule = Schedule(event, event_id, now)
-    reason = f"appointment rescheduled (event {event_id})"
-    await _withdraw_notices(uow, event, reason=reason, now=now)
-    schedule.to_patient(K.APPOINTMENT_RESCHEDULED, event, now)
+    await _keep_appointment(uow, event, "booked", received.as_of)
+    schedule = Schedule(event, received.event_id, received.now)
+    reason = f"appointment rescheduled (event {received.event_id})"
+    await _withdraw_notices(uow, event, reason=reason, now=received.now)
+    schedule.to_patient(K.APPOINTMENT_RESCHEDULED, event, received.now)
     await _remind(uow, schedule, event, reminder_lead)
     await schedule.write(uow)
 
 
 async def appointment_cancelled(
-    uow: UnitOfWork, event: AppointmentCancelled, *, event_id: UUID, as_of: datetime, now: datetime
+    uow: UnitOfWork, event: AppointmentCancelled, received: Received
 ) -> None:
     """Withdraw pending confirmations and reminders; tell the patient."""
-    await _keep_appointment(uow, event, "cancelled", as_of)
-    schedule = Schedule(event, event_id, now)
-    await _withdraw_notices(uow, event, reason="appointment cancelled", now=now)
-    schedule.to_patient(K.APPOINTMENT_CANCELLED, event, now)
+    await _keep_appointment(uow, event, "cancelled", received.as_of)
+    schedule = Schedule(event, received.event_id, received.now)
+    await _withdraw_notices(uow, event, reason="appointment cancelled", now=received.now)
+    schedule.to_patient(K.APPOINTMENT_CANCELLED, event, received.now)
     await schedule.write(uow)
 
 
-async def appointment_missed(
-    uow: UnitOfWork, event: AppointmentNoShow, *, as_of: datetime, now: datetime
-) -> None:
+async def appointment_missed(uow: UnitOfWork, event: AppointmentNoShow, received: Received) -> None:
     """Withdraw the pending notices of an appointment the patient missed; nothing is sent."""
-    await _keep_appointment(uow, event, "no_show", as_of)
-    await _withdraw_notices(uow, event, reason="appointment missed (no-show)", now=now)
+    await _keep_appointment(uow, event, "no_show", received.as_of)
+    await _withdraw_notices(uow, event, reason="appointment missed (no-show)", now=received.now)
 
 
 # --- sessions ------------------------------------------------------------------------------------
 
 
 async def session_completed(
-    uow: UnitOfWork,
-    event: SessionCompleted,
-    *,
-    event_id: UUID,
-    as_of: datetime,
-    now: datetime,
-    early_checkin: timedelta,
+    uow: UnitOfWork, event: SessionCompleted, received: Received, *, early_checkin: timedelta
 ) -> None:
     """Aftercare now and a check-in later if anything was injected (`early_checkin` later after
     a contraindicated deviation), else a consultation summary; the plan's reminders; an urgent
     staff alert for anything injected outside a passing check."""
-    await _keep_appointment(uow, event, "completed", as_of)
-    schedule = Schedule(event, event_id, now)
+    now = received.now
+    await _keep_appointment(uow, event, "completed", received.as_of)
+    schedule = Schedule(event, received.event_id, now)
     # A session held early leaves its reminder (and any notice of its time) pending: withdrawn.
     await _withdraw_notices(uow, event, reason="session completed", now=now)
     patient = await _patient(uow, event)
@@ -298,10 +289,11 @@ async def session_completed(
 
 
 async def adverse_event_reported(
-    uow: UnitOfWork, event: AdverseEventReported, *, event_id: UUID, now: datetime
+    uow: UnitOfWork, event: AdverseEventReported, received: Received
 ) -> None:
     """An urgent alert to the practitioner and to the clinic; quiet hours do not hold it."""
-    schedule = Schedule(event, event_id, now)
+    now = received.now
+    schedule = Schedule(event, received.event_id, now)
     practitioner_id, clinic_id = event.practitioner_id, event.clinic_id
     if event.appointment_id is not None and (practitioner_id is None or clinic_id is None):
         appointment = await repository.get_appointment(
@@ -323,10 +315,11 @@ async def adverse_event_reported(
 
 
 async def recalled_lot_exposure(
-    uow: UnitOfWork, event: RecalledLotExposure, *, event_id: UUID, now: datetime
+    uow: UnitOfWork, event: RecalledLotExposure, received: Received
 ) -> None:
     """A notice to the exposed patient and an urgent one to their practitioner."""
-    schedule = Schedule(event, event_id, now)
+    now = received.now
+    schedule = Schedule(event, received.event_id, now)
     about = About(event.patient_id, event.appointment_id, event.clinic_id)
     schedule.add(K.RECALL_NOTICE_PATIENT, "patient", event.patient_id, about, due_at=now)
     schedule.add(

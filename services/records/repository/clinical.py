@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
 from services.records.domain import HistoryContent, JsonObject, ProfileContent
 from shared.db import Transaction, record_of, records_of
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +74,25 @@ class MedicalHistory:
         )
 
 
+async def _current(
+    tx: Transaction, record: type[R], table: str, network_id: UUID, patient_id: UUID
+) -> R | None:
+    """The patient's current row of `table` (a profile or a history), None when there is none."""
+    row = await tx.fetchrow(
+        f"SELECT * FROM {table} WHERE network_id = $1 AND patient_id = $2", network_id, patient_id
+    )
+    return record_of(record, row)
+
+
 # ---------------------------------------------------------------------------------------------
 # Safety profile
 
 _PROFILE_COLUMNS = "fitzpatrick_skin_type, allergies, conditions, medications"
+
+
+def _profile_values(content: ProfileContent) -> tuple[object, ...]:
+    """The profile's values, in the order of `_PROFILE_COLUMNS`."""
+    return content.fitzpatrick_skin_type, content.allergies, content.conditions, content.medications
 
 
 async def insert_profile(
@@ -93,10 +111,7 @@ async def insert_profile(
             VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8)""",
         patient_id,
         network_id,
-        content.fitzpatrick_skin_type,
-        content.allergies,
-        content.conditions,
-        content.medications,
+        *_profile_values(content),
         at,
         by,
     )
@@ -119,10 +134,7 @@ async def _insert_profile_version(
         patient_id,
         network_id,
         version,
-        content.fitzpatrick_skin_type,
-        content.allergies,
-        content.conditions,
-        content.medications,
+        *_profile_values(content),
         at,
         by,
     )
@@ -131,12 +143,7 @@ async def _insert_profile_version(
 async def get_profile(
     tx: Transaction, *, network_id: UUID, patient_id: UUID
 ) -> SafetyProfile | None:
-    row = await tx.fetchrow(
-        "SELECT * FROM safety_profiles WHERE network_id = $1 AND patient_id = $2",
-        network_id,
-        patient_id,
-    )
-    return record_of(SafetyProfile, row)
+    return await _current(tx, SafetyProfile, "safety_profiles", network_id, patient_id)
 
 
 async def replace_profile(
@@ -159,10 +166,7 @@ async def replace_profile(
         network_id,
         patient_id,
         expected_version,
-        content.fitzpatrick_skin_type,
-        content.allergies,
-        content.conditions,
-        content.medications,
+        *_profile_values(content),
         at,
         by,
     )
@@ -195,12 +199,7 @@ _HISTORY_COLUMNS = (
 async def get_medical_history(
     tx: Transaction, *, network_id: UUID, patient_id: UUID
 ) -> MedicalHistory | None:
-    row = await tx.fetchrow(
-        "SELECT * FROM medical_histories WHERE network_id = $1 AND patient_id = $2",
-        network_id,
-        patient_id,
-    )
-    return record_of(MedicalHistory, row)
+    return await _current(tx, MedicalHistory, "medical_histories", network_id, patient_id)
 
 
 async def put_medical_history(

@@ -96,41 +96,56 @@ async def _raise_duplicate(
     ) from exc
 
 
-async def insert(tx: Transaction, patient: Patient) -> None:
-    """Insert a patient; DuplicatePatient (409) when the email or phone is taken."""
+def _contact(patient: Patient) -> tuple[object, ...]:
+    """The patient's contact data and preferences, in the order both statements below write
+    them (from `given_name` to `quiet_hours_end`)."""
+    return (
+        patient.given_name,
+        patient.family_name,
+        patient.date_of_birth,
+        patient.email,
+        patient.phone,
+        patient.preferred_channel,
+        patient.channel_opt_outs,
+        patient.locale,
+        patient.timezone,
+        patient.quiet_hours_start,
+        patient.quiet_hours_end,
+    )
+
+
+async def _write(tx: Transaction, patient: Patient, sql: str, *args: object) -> None:
+    """Write the patient's row; DuplicatePatient (409) when the email or phone is taken."""
     try:
         # A savepoint: the unique index refuses the row, and the transaction lives on to find
-        # which patient holds the contact (a concurrent registration has committed by now).
+        # which patient holds the contact (a concurrent write has committed by now).
         async with tx.transaction():
-            await tx.execute(
-                """INSERT INTO patients (id, network_id, given_name, family_name, date_of_birth,
-                       email, phone, preferred_channel, channel_opt_outs, locale, timezone,
-                       quiet_hours_start, quiet_hours_end, clinics_visited, version,
-                       created_at, created_by, updated_at, updated_by)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                           $16, $17, $18, $19)""",
-                patient.id,
-                patient.network_id,
-                patient.given_name,
-                patient.family_name,
-                patient.date_of_birth,
-                patient.email,
-                patient.phone,
-                patient.preferred_channel,
-                patient.channel_opt_outs,
-                patient.locale,
-                patient.timezone,
-                patient.quiet_hours_start,
-                patient.quiet_hours_end,
-                patient.clinics_visited,
-                patient.version,
-                patient.created_at,
-                patient.created_by,
-                patient.updated_at,
-                patient.updated_by,
-            )
+            await tx.execute(sql, *args)
     except asyncpg.UniqueViolationError as exc:
         await _raise_duplicate(tx, patient, exc)
+
+
+async def insert(tx: Transaction, patient: Patient) -> None:
+    """Insert a patient; DuplicatePatient (409) when the email or phone is taken."""
+    await _write(
+        tx,
+        patient,
+        """INSERT INTO patients (id, network_id, given_name, family_name, date_of_birth,
+               email, phone, preferred_channel, channel_opt_outs, locale, timezone,
+               quiet_hours_start, quiet_hours_end, clinics_visited, version,
+               created_at, created_by, updated_at, updated_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                   $16, $17, $18, $19)""",
+        patient.id,
+        patient.network_id,
+        *_contact(patient),
+        patient.clinics_visited,
+        patient.version,
+        patient.created_at,
+        patient.created_by,
+        patient.updated_at,
+        patient.updated_by,
+    )
 
 
 async def get(
@@ -150,33 +165,21 @@ async def update_contact(tx: Transaction, patient: Patient) -> None:
     """Write the patient's contact data and preferences (with updated_at/by); bumps the version.
 
     DuplicatePatient (409) when the new email or phone is another patient's."""
-    try:
-        async with tx.transaction():
-            await tx.execute(
-                """UPDATE patients
-                   SET given_name = $3, family_name = $4, date_of_birth = $5, email = $6,
-                       phone = $7, preferred_channel = $8, channel_opt_outs = $9, locale = $10,
-                       timezone = $11, quiet_hours_start = $12, quiet_hours_end = $13,
-                       updated_at = $14, updated_by = $15, version = version + 1
-                   WHERE network_id = $1 AND id = $2""",
-                patient.network_id,
-                patient.id,
-                patient.given_name,
-                patient.family_name,
-                patient.date_of_birth,
-                patient.email,
-                patient.phone,
-                patient.preferred_channel,
-                patient.channel_opt_outs,
-                patient.locale,
-                patient.timezone,
-                patient.quiet_hours_start,
-                patient.quiet_hours_end,
-                patient.updated_at,
-                patient.updated_by,
-            )
-    except asyncpg.UniqueViolationError as exc:
-        await _raise_duplicate(tx, patient, exc)
+    await _write(
+        tx,
+        patient,
+        """UPDATE patients
+           SET given_name = $3, family_name = $4, date_of_birth = $5, email = $6,
+               phone = $7, preferred_channel = $8, channel_opt_outs = $9, locale = $10,
+               timezone = $11, quiet_hours_start = $12, quiet_hours_end = $13,
+               updated_at = $14, updated_by = $15, version = version + 1
+           WHERE network_id = $1 AND id = $2""",
+        patient.network_id,
+        patient.id,
+        *_contact(patient),
+        patient.updated_at,
+        patient.updated_by,
+    )
 
 
 async def add_clinic_visited(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from services.records.domain import JsonObject, SessionFacts
 from shared.db import Transaction, records_of
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,29 @@ class AdverseEvent:
 _TREATMENT_COLUMNS = tuple(f.name for f in fields(Treatment))
 
 
+async def _newest_first(
+    tx: Transaction,
+    record: type[R],
+    table: str,
+    at: str,
+    network_id: UUID,
+    patient_id: UUID,
+    limit: int | None,
+    after: tuple[datetime, UUID] | None,
+) -> list[R]:
+    """The patient's rows of `table`, newest first by the instant column `at` (then id), after
+    `after`; `limit + 1` of them when there is a limit."""
+    args: list[Any] = [network_id, patient_id]
+    where = "network_id = $1 AND patient_id = $2"
+    if after is not None:
+        args += [after[0], after[1]]
+        where += f" AND ({at}, id) < ($3, $4)"
+    sql = f"SELECT * FROM {table} WHERE {where} ORDER BY {at} DESC, id DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit) + 1}"
+    return records_of(record, await tx.fetch(sql, *args))
+
+
 async def insert_treatment(tx: Transaction, treatment: Treatment) -> bool:
     """Append a treatment record; False when the appointment is already in the history."""
     placeholders = ", ".join(f"${i}" for i in range(1, len(_TREATMENT_COLUMNS) + 1))
@@ -94,15 +119,9 @@ async def treatments_of(
     after: tuple[datetime, UUID] | None = None,
 ) -> list[Treatment]:
     """Newest first; `limit + 1` rows so the caller knows whether there is a next page."""
-    args: list[Any] = [network_id, patient_id]
-    where = "network_id = $1 AND patient_id = $2"
-    if after is not None:
-        args += [after[0], after[1]]
-        where += " AND (completed_at, id) < ($3, $4)"
-    sql = f"SELECT * FROM treatments WHERE {where} ORDER BY completed_at DESC, id DESC"
-    if limit is not None:
-        sql += f" LIMIT {int(limit) + 1}"
-    return records_of(Treatment, await tx.fetch(sql, *args))
+    return await _newest_first(
+        tx, Treatment, "treatments", "completed_at", network_id, patient_id, limit, after
+    )
 
 
 async def session_facts(
@@ -145,12 +164,6 @@ async def adverse_events_of(
     after: tuple[datetime, UUID] | None = None,
 ) -> list[AdverseEvent]:
     """Newest first; `limit + 1` rows so the caller knows whether there is a next page."""
-    args: list[Any] = [network_id, patient_id]
-    where = "network_id = $1 AND patient_id = $2"
-    if after is not None:
-        args += [after[0], after[1]]
-        where += " AND (reported_at, id) < ($3, $4)"
-    sql = f"SELECT * FROM adverse_events WHERE {where} ORDER BY reported_at DESC, id DESC"
-    if limit is not None:
-        sql += f" LIMIT {int(limit) + 1}"
-    return records_of(AdverseEvent, await tx.fetch(sql, *args))
+    return await _newest_first(
+        tx, AdverseEvent, "adverse_events", "reported_at", network_id, patient_id, limit, after
+    )

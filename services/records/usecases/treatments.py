@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Protocol, TypeVar
 from uuid import UUID, uuid4
 
 from services.records import domain
@@ -13,25 +15,74 @@ from services.records.schemas import AdverseEventCreate
 from services.records.usecases import paging
 from services.records.usecases.access import Caller, open_chart
 from services.records.usecases.paging import Page
+from shared.db import Transaction
 from shared.events.booking import SessionCompleted
 from shared.events.records import AdverseEventReported
 from shared.pagination import encode_cursor
 from shared.uow import UnitOfWork
 
+E = TypeVar("E")
+Position = tuple[datetime, UUID]
+"""Where an entry stands in a newest-first listing: its instant and id."""
 
-async def history(
-    uow: UnitOfWork, caller: Caller, patient_id: UUID, *, limit: int, cursor: str | None = None
-) -> Page[Treatment]:
-    """The patient's treatment history, newest first."""
-    async with open_chart(uow, caller, "treatments.read", Permission.READ_CLINICAL, patient_id):
-        found = await treatments.treatments_of(
+
+class _Listing(Protocol[E]):
+    """A repository listing of a patient's entries, newest first (`limit + 1` of them)."""
+
+    async def __call__(
+        self,
+        tx: Transaction,
+        *,
+        network_id: UUID,
+        patient_id: UUID,
+        limit: int | None = ...,
+        after: Position | None = ...,
+    ) -> list[E]: ...
+
+
+async def _newest_first(
+    uow: UnitOfWork,
+    caller: Caller,
+    patient_id: UUID,
+    action: str,
+    listing: _Listing[E],
+    position: Callable[[E], Position],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[E]:
+    """A page of `listing`, read in an audited access as `action`; the next page starts after
+    the `position` of this one's last entry."""
+    async with open_chart(uow, caller, action, Permission.READ_CLINICAL, patient_id):
+        found = await listing(
             uow.tx,
             network_id=caller.who.network_id,
             patient_id=patient_id,
             limit=limit,
             after=paging.after_instant(cursor),
         )
-    return paging.page(found, limit, lambda t: encode_cursor(t.completed_at.isoformat(), t.id))
+
+    def cursor_of(entry: E) -> str:
+        instant, id = position(entry)
+        return encode_cursor(instant.isoformat(), id)
+
+    return paging.page(found, limit, cursor_of)
+
+
+async def history(
+    uow: UnitOfWork, caller: Caller, patient_id: UUID, *, limit: int, cursor: str | None = None
+) -> Page[Treatment]:
+    """The patient's treatment history, newest first."""
+    return await _newest_first(
+        uow,
+        caller,
+        patient_id,
+        "treatments.read",
+        treatments.treatments_of,
+        lambda t: (t.completed_at, t.id),
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 async def append_session(
@@ -163,12 +214,13 @@ async def adverse_events(
     uow: UnitOfWork, caller: Caller, patient_id: UUID, *, limit: int, cursor: str | None = None
 ) -> Page[AdverseEvent]:
     """Adverse events reported for the patient, newest first."""
-    async with open_chart(uow, caller, "adverse_events.read", Permission.READ_CLINICAL, patient_id):
-        found = await treatments.adverse_events_of(
-            uow.tx,
-            network_id=caller.who.network_id,
-            patient_id=patient_id,
-            limit=limit,
-            after=paging.after_instant(cursor),
-        )
-    return paging.page(found, limit, lambda e: encode_cursor(e.reported_at.isoformat(), e.id))
+    return await _newest_first(
+        uow,
+        caller,
+        patient_id,
+        "adverse_events.read",
+        treatments.adverse_events_of,
+        lambda e: (e.reported_at, e.id),
+        limit=limit,
+        cursor=cursor,
+    )
