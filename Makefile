@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit lint format bench clean
+.PHONY: run test unit lint format bench clean compose-smoke
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ bench: $(STAMP)
 	  echo "== bench/$$b.py"; $(BIN)/python -m bench.$$b || missed="$$missed $$b"; \
 	done; \
 	if [ -n "$$missed" ]; then echo "under target:$$missed"; exit 1; fi
+
+# What an operator does with docker-compose.yml, checked end to end (deploy/compose_smoke.py):
+# needs a Docker Engine with Compose v2. Another broker's settings come from the environment, e.g.
+# KAFKA_IDEMPOTENCE=false KAFKA_FETCH_MAX_WAIT_MS=10 make compose-smoke.
+compose-smoke: $(STAMP)
+	$(BIN)/python deploy/compose_smoke.py
 
 clean:
 	rm -rf .devstack

@@ -46,8 +46,10 @@ PROJECT = os.environ.get("COMPOSE_PROJECT_NAME", "mesocare-smoke")
 GATEWAY = os.environ.get("SMOKE_GATEWAY_URL", "http://127.0.0.1:8080")
 MAILPIT = os.environ.get("SMOKE_MAILPIT_URL", "http://127.0.0.1:8025")
 SERVICES = ("booking", "records", "formulary", "notifications", "gateway")
-ADMIN_EMAIL = "admin@smoke.mesocare.test"
+ADMIN_EMAIL = "admin@mesocare-smoke.example.com"
 ADMIN_PASSWORD = "smoke-Admin-password-2026"
+DOCTOR_EMAIL = "dr.smoke@mesocare-smoke.example.com"
+DOCTOR_PASSWORD = "smoke-Doctor-password-2026"
 EX_CONFIG = 78
 CONFIRMATION = "Your appointment at "
 """How a confirmation's subject begins (services/notifications/templates/en)."""
@@ -130,11 +132,22 @@ class Api:
     def get(self, path: str, expect: int = 200, **params: Any) -> Any:
         return self.call("GET", path, expect, params=params)
 
+    def get_all(self, path: str, **params: Any) -> list[Any]:
+        """Every item of a paginated list, following `next_cursor` to the end."""
+        items: list[Any] = []
+        cursor = None
+        while True:
+            page = self.get(path, **params, limit=200, **({"cursor": cursor} if cursor else {}))
+            items += page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
 
-def token() -> str:
+
+def token(username: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> str:
     response = httpx.post(
         f"{GATEWAY}/auth/token",
-        data={"grant_type": "password", "username": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
+        data={"grant_type": "password", "username": username, "password": password},
         timeout=30,
     )
     check(response.status_code == 200, f"no token: {response.status_code} {response.text}")
@@ -222,6 +235,19 @@ class Network:
             200,
             json={"hours": week},
         )
+        # The practitioner signs in with an account of their own: only practitioners start and
+        # complete sessions.
+        api.post(
+            "/v1/staff",
+            {
+                "email": DOCTOR_EMAIL,
+                "display_name": "Dr Hélène Smoke",
+                "password": DOCTOR_PASSWORD,
+                "roles": ["practitioner"],
+                "clinic_ids": [self.clinic["id"]],
+            },
+        )
+        self.doctor = Api(token(DOCTOR_EMAIL, DOCTOR_PASSWORD))
         self.consultation = api.post(
             "/api/booking/v1/treatment-types",
             {"name": "Consultation", "kind": "consultation", "indication": "skin_rejuvenation"},
@@ -316,9 +342,8 @@ class Network:
         }
 
     def act(self, appointment: str, action: str, body: Any = None) -> dict[str, Any]:
-        return dict(
-            self.api.post(f"/api/booking/v1/appointments/{appointment}/{action}", body, 200)
-        )
+        by = self.doctor if action in ("start", "complete") else self.api
+        return dict(by.post(f"/api/booking/v1/appointments/{appointment}/{action}", body, 200))
 
 
 def clinic_day(net: Network) -> dict[str, Any]:
@@ -431,8 +456,12 @@ def restarts_while_booking(net: Network, patient: str) -> int:
                 if answer.status_code in (502, 503, 504):
                     time.sleep(0.5)
                     continue
+                if answer.status_code == 429:  # as a well-behaved client: wait, then retry
+                    time.sleep(float(answer.headers.get("retry-after", "1")))
+                    continue
                 errors.append(f"{answer.status_code} {answer.text[:300]}")
                 break
+            time.sleep(0.1)  # a front desk's pace, not a load test
 
     worker = threading.Thread(target=book_until_stopped, daemon=True)
     worker.start()
@@ -444,9 +473,7 @@ def restarts_while_booking(net: Network, patient: str) -> int:
     worker.join(180)
     check(not errors, f"bookings refused during the restarts: {errors[:3]}")
     check(len(set(booked.values())) == len(booked), "a retried booking was booked twice")
-    mine = net.api.get(
-        "/api/booking/v1/appointments", patient_id=patient, status="booked", limit=200
-    )["items"]
+    mine = net.api.get_all("/api/booking/v1/appointments", patient_id=patient, status="booked")
     check(
         {a["id"] for a in mine} == set(booked.values()),
         f"{len(booked)} bookings answered 201, {len(mine)} are in the calendar",
