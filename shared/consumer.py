@@ -24,7 +24,7 @@ from shared import telemetry
 from shared.events.base import Envelope, Event, MalformedMessage, parse_event, read_envelope
 from shared.kafka import new_producer
 from shared.settings import PlatformSettings
-from shared.uow import UnitOfWork
+from shared.uow import UnitOfWork, enter_tenant
 
 log = logging.getLogger("mesocare.consumer")
 
@@ -235,6 +235,7 @@ class Consumer:
             )
             if not first:
                 return "duplicate"
+            await enter_tenant(conn, event.network_id)
             uow = UnitOfWork(conn, network_id=event.network_id, source=self.source)
             await handler(uow, event, delivery)
             await uow.flush()

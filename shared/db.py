@@ -155,6 +155,8 @@ async def migrate(pool: asyncpg.Pool, service_folder: Path, *, service: str) -> 
                         )
                     continue
                 async with conn.transaction():
+                    # A migration is the system's: it may move any network's rows.
+                    await conn.execute("SELECT set_config('mesocare.network_id', '*', true)")
                     await conn.execute(m.sql)
                     await conn.execute(
                         "INSERT INTO schema_migrations (source, version, checksum) "
@@ -184,6 +186,41 @@ async def grant_runtime(conn: asyncpg.Connection, *, role: str, append_only: Ite
     for table in append_only:
         name = await conn.fetchval("SELECT quote_ident($1)", table)
         await conn.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {name} FROM {who}")
+
+
+TENANT_POLICY = """(
+    network_id = NULLIF(NULLIF(current_setting('mesocare.network_id', true), ''), '*')::uuid
+    OR current_setting('mesocare.network_id', true) = '*'
+)"""
+"""A row is visible to a transaction whose tenant is its network, or to a system transaction
+('*'); with no tenant set, to nobody (fail closed)."""
+
+
+async def enforce_row_security(conn: asyncpg.Connection) -> list[str]:
+    """Row-level security on every table with a `network_id`: the second wall of tenancy, after
+    the queries' own filters. Forced, so the owner is held to it too; applied by the owner at
+    every start, so a table added by a migration is covered at once. Returns the tables."""
+    tables = [
+        r["table_name"]
+        for r in await conn.fetch(
+            """SELECT c.table_name FROM information_schema.columns c
+               JOIN information_schema.tables t
+                 ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+              WHERE c.table_schema = 'public' AND c.column_name = 'network_id'
+                AND t.table_type = 'BASE TABLE'
+              ORDER BY c.table_name"""
+        )
+    ]
+    for table in tables:
+        name = await conn.fetchval("SELECT quote_ident($1)", table)
+        async with conn.transaction():
+            await conn.execute(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY")
+            await conn.execute(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY")
+            await conn.execute(f"DROP POLICY IF EXISTS tenant ON {name}")
+            await conn.execute(
+                f"CREATE POLICY tenant ON {name} USING {TENANT_POLICY} WITH CHECK {TENANT_POLICY}"
+            )
+    return tables
 
 
 def login_of(dsn: str) -> str:

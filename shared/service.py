@@ -32,6 +32,7 @@ from shared.consumer import Consumer, Registry
 from shared.db import (
     DatabaseNotUtf8,
     create_pool,
+    enforce_row_security,
     ensure_database,
     grant_runtime,
     login_of,
@@ -42,7 +43,7 @@ from shared.kafka import broker_reachable
 from shared.outbox import Relay
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings, refuse
-from shared.uow import Database
+from shared.uow import Database, enter_tenant
 
 log = logging.getLogger("mesocare.service")
 
@@ -158,12 +159,15 @@ async def migrated_pool(
         try:
             await migrate(owner, migrations, service=settings.service)
             async with owner.acquire() as conn:
+                await enforce_row_security(conn)
                 await grant_runtime(conn, role=login_of(dsn), append_only=append_only)
         finally:
             await owner.close()
     pool = await create_pool(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
     if owner_dsn == dsn:
         await migrate(pool, migrations, service=settings.service)
+        async with pool.acquire() as conn:
+            await enforce_row_security(conn)
     return pool
 
 
@@ -181,6 +185,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
             async with pool.acquire() as conn, conn.transaction():
                 # One replica seeds at a time; the seeders are idempotent.
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", DEMO_SEED_LOCK_ID)
+                await enter_tenant(conn, demo_network)
                 seeded = await spec.seed_demo(conn, demo_network)
             log.info(
                 "demo data seeded",

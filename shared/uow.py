@@ -19,7 +19,11 @@ Three ways a unit is opened, one rule for each:
   unit inside it (`Database.within`).
 
 `uow.network_id` is the tenant of the unit — the caller's network, or the event's — which the
-transaction carries for row-level security.
+transaction carries for row-level security (`mesocare.network_id`): every table with a
+`network_id` shows a unit only its network's rows, whatever a query forgets to filter. A unit
+opened with `network_id=None` is a system unit that works across networks, and says so: the
+notifications dispatcher and the gateway's sign-in (an email names an account in any network)
+are the only ones.
 """
 
 from __future__ import annotations
@@ -42,6 +46,19 @@ from shared.db import Transaction
 from shared.errors import ProblemError
 from shared.events.base import Event
 from shared.idempotency import IdempotencyKey
+
+TENANT_SETTING = "mesocare.network_id"
+ALL_NETWORKS = "*"
+"""The tenant of a system unit: every network's rows (see shared.db.enforce_row_security)."""
+
+
+async def enter_tenant(tx: Transaction, network_id: UUID | None) -> None:
+    """Tell row-level security whose rows this transaction sees (None: all, a system unit)."""
+    await tx.execute(
+        "SELECT set_config($1, $2, true)",
+        TENANT_SETTING,
+        str(network_id) if network_id is not None else ALL_NETWORKS,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +156,7 @@ class Database:
     async def unit(self, network_id: UUID | None) -> AsyncIterator[UnitOfWork]:
         """One transaction: commits the block's writes and events, or rolls back on error."""
         async with self.pool.acquire() as conn, conn.transaction():
+            await enter_tenant(conn, network_id)
             uow = UnitOfWork(conn, network_id=network_id, source=self.source)
             yield uow
             await uow.flush()
@@ -190,7 +208,8 @@ async def _open(request: Request, network_id: UUID) -> UnitOfWork:
     transaction = conn.transaction()
     await transaction.start()
     uow = UnitOfWork(conn, network_id=network_id, source=db.source)
-    request.state.unit = _Open(uow, transaction, resources)
+    request.state.unit = _Open(uow, transaction, resources)  # closed by the route class
+    await enter_tenant(conn, network_id)
     return uow
 
 

@@ -19,6 +19,7 @@ from shared.auth import mint_token
 from shared.settings import PlatformSettings, ServiceSettings
 
 T = TypeVar("T")
+S = TypeVar("S", bound=ServiceSettings)
 
 
 def service_settings(name: str, platform: PlatformSettings, **overrides: Any) -> ServiceSettings:
@@ -33,10 +34,47 @@ class RunningService:
     app: FastAPI
     client: httpx.AsyncClient
     settings: ServiceSettings
+    observer: Any = None
+    """A superuser pool on the service's database, for what a test reads or sets up directly:
+    the service itself runs as its runtime login, held to row-level security."""
 
     @property
     def pool(self) -> Any:
-        return self.app.state.pool
+        return self.observer if self.observer is not None else self.app.state.pool
+
+
+async def with_own_logins(settings: S) -> S:
+    """The settings with the service's own database logins, provisioned on the test server as
+    deployments are (shared.provision): the service migrates as the owner and runs as the
+    runtime login — not a superuser, held to row-level security."""
+    if settings.database_url:
+        return settings
+    from secrets import token_urlsafe
+
+    from shared.provision import provision
+
+    logins = await provision(
+        settings.platform.database_url,
+        settings.service,
+        owner_password=token_urlsafe(18),
+        runtime_password=token_urlsafe(18),
+    )
+    return settings.model_copy(
+        update={"database_url": logins.runtime, "migration_database_url": logins.owner}
+    )
+
+
+async def observer_pool(settings: ServiceSettings) -> Any:
+    """A superuser pool on the service's database (the test server's URL, its database)."""
+    from urllib.parse import urlsplit
+
+    from shared.db import create_pool
+    from shared.settings import database_on_server
+
+    database = urlsplit(settings.dsn()).path.lstrip("/")
+    return await create_pool(
+        database_on_server(settings.platform.database_url, database), max_size=4
+    )
 
 
 @asynccontextmanager
@@ -67,17 +105,23 @@ async def served(app: Any) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningService]:
-    """The service's real app (pool, migrations, relay, consumer) served in this process."""
+    """The service's real app (pool, migrations, relay, consumer) served in this process,
+    running as its own runtime login."""
     import importlib
 
+    settings = await with_own_logins(settings)
     module = importlib.import_module(f"services.{settings.service}.app")
     app = module.create_app(settings)
     async with app.router.lifespan_context(app):
+        observer = await observer_pool(settings)
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(
-            transport=transport, base_url=f"http://{settings.service}"
-        ) as client:
-            yield RunningService(app, client, settings)
+        try:
+            async with httpx.AsyncClient(
+                transport=transport, base_url=f"http://{settings.service}"
+            ) as client:
+                yield RunningService(app, client, settings, observer)
+        finally:
+            await observer.close()
 
 
 def bearer(

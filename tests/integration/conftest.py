@@ -9,7 +9,7 @@ import pytest
 
 from devstack.ports import free_port
 from tests.integration.booking.helpers import Stage
-from tests.support import Parts, RunningService, served
+from tests.support import Parts, RunningService, observer_pool, served, with_own_logins
 
 
 @pytest.fixture(scope="session")
@@ -23,16 +23,24 @@ async def treating(parts: Parts, formulary: RunningService) -> AsyncIterator[Sta
     from services.booking.settings import Settings
 
     async with served(formulary.app) as formulary_url:
-        settings = Settings(
-            platform=parts.platform(),
-            service="booking_treating",
-            relay_poll_seconds=0.5,
-            records_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
-            formulary_url=formulary_url,
-            formulary_timeout_seconds=5.0,
+        settings = await with_own_logins(
+            Settings(
+                platform=parts.platform(),
+                service="booking_treating",
+                relay_poll_seconds=0.5,
+                records_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+                formulary_url=formulary_url,
+                formulary_timeout_seconds=5.0,
+            )
         )
         app = create_app(settings)
         async with app.router.lifespan_context(app):
+            observer = await observer_pool(settings)
             transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://booking") as client:
-                yield Stage(RunningService(app, client, settings), parts)
+            try:
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://booking"
+                ) as client:
+                    yield Stage(RunningService(app, client, settings, observer), parts)
+            finally:
+                await observer.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
@@ -19,6 +19,7 @@ from shared.db import create_pool, ensure_database, migrate
 from shared.provision import Logins, provision
 from shared.service import ServiceSpec, build_app
 from shared.settings import ServiceSettings, database_on_server
+from shared.uow import Database, enter_tenant
 from tests.support import Parts
 
 TRAIL = """
@@ -98,8 +99,13 @@ class TestTheRuntimeLogin:
         await runtime.execute("INSERT INTO notes (body) VALUES ('Amélie called')")
         await runtime.execute("UPDATE notes SET body = body || '.'")
         assert await runtime.fetchval("SELECT body FROM notes") == "Amélie called."
-        await runtime.execute("INSERT INTO trail (network_id, what) VALUES ($1, 'read')", uuid4())
-        assert await runtime.fetchval("SELECT count(*) FROM trail") == 1
+        network = uuid4()
+        async with runtime.transaction():
+            await enter_tenant(runtime, network)  # a network's row, in that network's unit
+            await runtime.execute(
+                "INSERT INTO trail (network_id, what) VALUES ($1, 'read')", network
+            )
+            assert await runtime.fetchval("SELECT count(*) FROM trail") == 1
 
     @pytest.mark.parametrize(
         "statement",
@@ -177,3 +183,74 @@ class TestProvisioning:
             assert owner == f"mesocare_{service}_owner"
         finally:
             await conn.close()
+
+
+class TestRowLevelSecurity:
+    """Tenancy's second wall: a query that forgets its network filter still sees only the
+    caller's network, as the runtime login the services run with."""
+
+    @pytest.fixture
+    async def two_networks(
+        self, parts: Parts, migrations: Path
+    ) -> AsyncIterator[tuple[Database, UUID, UUID]]:
+        service = f"lp_{uuid4().hex[:8]}"
+        logins = await provisioned(parts, service)
+        await started(parts, service, logins, migrations)
+        pool = await create_pool(logins.runtime)
+        database = Database(pool, source="mesocare/test")
+        mine, theirs = uuid4(), uuid4()
+        for network in (mine, theirs):
+            async with database.unit(network) as uow:
+                await uow.tx.execute(
+                    "INSERT INTO trail (network_id, what) VALUES ($1, 'seen')", network
+                )
+        try:
+            yield database, mine, theirs
+        finally:
+            await pool.close()
+
+    async def test_an_unfiltered_query_sees_only_the_units_network(
+        self, two_networks: tuple[Database, UUID, UUID]
+    ) -> None:
+        database, mine, _ = two_networks
+        async with database.unit(mine) as uow:
+            rows = await uow.tx.fetch("SELECT network_id FROM trail")  # no WHERE, on purpose
+        assert [r["network_id"] for r in rows] == [mine]
+
+    async def test_a_row_of_another_network_cannot_be_written(
+        self, two_networks: tuple[Database, UUID, UUID]
+    ) -> None:
+        database, mine, theirs = two_networks
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            async with database.unit(mine) as uow:
+                await uow.tx.execute(
+                    "INSERT INTO trail (network_id, what) VALUES ($1, 'planted')", theirs
+                )
+
+    async def test_with_no_tenant_set_nothing_is_visible(
+        self, two_networks: tuple[Database, UUID, UUID]
+    ) -> None:
+        database, _, _ = two_networks
+        async with database.pool.acquire() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM trail") == 0
+
+    async def test_a_system_unit_sees_every_network(
+        self, two_networks: tuple[Database, UUID, UUID]
+    ) -> None:
+        database, mine, theirs = two_networks
+        async with database.unit(None) as uow:
+            networks = {r["network_id"] for r in await uow.tx.fetch("SELECT network_id FROM trail")}
+        assert networks == {mine, theirs}
+
+    async def test_every_table_with_a_network_id_is_forced(
+        self, two_networks: tuple[Database, UUID, UUID]
+    ) -> None:
+        database, _, _ = two_networks
+        async with database.pool.acquire() as conn:
+            unforced = await conn.fetch(
+                """SELECT c.relname FROM pg_class c
+                   JOIN information_schema.columns k ON k.table_name = c.relname
+                  WHERE k.table_schema = 'public' AND k.column_name = 'network_id'
+                    AND c.relkind = 'r' AND NOT (c.relrowsecurity AND c.relforcerowsecurity)"""
+            )
+        assert [r["relname"] for r in unforced] == []

@@ -16,7 +16,7 @@ from devstack.ports import free_port
 from services.booking.app import create_app
 from services.booking.settings import Settings
 from tests.integration.booking.helpers import Stage
-from tests.support import Parts, RunningService, served
+from tests.support import Parts, RunningService, observer_pool, served, with_own_logins
 
 
 def nowhere() -> str:
@@ -35,12 +35,18 @@ async def booking_service(parts: Parts, name: str, **overrides: Any) -> AsyncIte
         "db_pool_max": 20,
     }
     values.update(overrides)
-    settings = Settings(platform=parts.platform(), service=name, relay_poll_seconds=0.5, **values)
+    settings = await with_own_logins(
+        Settings(platform=parts.platform(), service=name, relay_poll_seconds=0.5, **values)
+    )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
+        observer = await observer_pool(settings)
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://booking") as client:
-            yield Stage(RunningService(app, client, settings), parts)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://booking") as client:
+                yield Stage(RunningService(app, client, settings, observer), parts)
+        finally:
+            await observer.close()
 
 
 @pytest.fixture(scope="package")

@@ -499,7 +499,7 @@ class ClinicDays(RuleBasedStateMachine):
             self.run(self._messages_follow(completed))
 
     async def _messages_follow(self, completed: list[Appointment]) -> None:
-        pool = self.notifications.app.state.pool
+        pool = self.notifications.pool
 
         async def kinds() -> dict[str, list[str]] | None:
             rows = await pool.fetch(
