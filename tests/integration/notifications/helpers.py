@@ -97,6 +97,23 @@ class Stage:
         )
         return [dict(r) for r in rows]
 
+    async def listed(self, path: str, network: UUID, **params: Any) -> list[dict[str, Any]]:
+        """What staff see in `/v1/messages` or `/v1/scheduled`, once nothing listed is still
+        being sent: SMTP may have accepted a mail before its result is recorded (the dispatcher
+        records results in batches), and a message `sending` shows in `/v1/scheduled`."""
+
+        async def settled() -> tuple[list[dict[str, Any]]] | None:
+            response = await self.client.get(
+                path, params={k: str(v) for k, v in params.items()}, headers=self.auth(network)
+            )
+            assert response.status_code == 200, response.text
+            items: list[dict[str, Any]] = response.json()["items"]
+            # In a tuple: an empty list is a settled answer too.
+            return None if any(m["status"] == "sending" for m in items) else (items,)
+
+        (items,) = await eventually(settled)
+        return items
+
     async def message(self, *, settled: bool = True, **where: Any) -> dict[str, Any]:
         """The one message matching `where` once it exists (if `settled`: once sent or closed)."""
 

@@ -110,13 +110,10 @@ class TestASessionIsAnsweredOnce:
         await stage.publish(event)
 
         await stage.mail_to(patient.email)
-        response = await stage.client.get(
-            "/v1/scheduled",
-            params={"appointment_id": str(event.appointment_id)},
-            headers=stage.auth(patient.network_id),
+        scheduled = await stage.listed(
+            "/v1/scheduled", patient.network_id, appointment_id=event.appointment_id
         )
-        assert response.status_code == 200
-        assert [m["kind"] for m in response.json()["items"]] == [
+        assert [m["kind"] for m in scheduled] == [
             "side_effect_checkin",
             "next_session_due",
             "maintenance_reminder",

@@ -20,12 +20,8 @@ from tests.integration.notifications.helpers import (
 
 
 async def listed(stage: Stage, path: str, network: UUID, appointment: UUID) -> list[dict[str, Any]]:
-    """What staff see in `/v1/messages` or `/v1/scheduled` for one appointment."""
-    response = await stage.client.get(
-        path, params={"appointment_id": str(appointment)}, headers=stage.auth(network)
-    )
-    assert response.status_code == 200
-    return response.json()["items"]  # type: ignore[no-any-return]
+    """What staff see in `/v1/messages` or `/v1/scheduled` for one appointment, settled."""
+    return await stage.listed(path, network, appointment_id=appointment)
 
 
 class TestAConsultationThatInjectedNothing:

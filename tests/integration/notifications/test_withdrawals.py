@@ -22,12 +22,8 @@ from tests.support import eventually
 
 
 async def listed(stage: Stage, path: str, network: UUID, **params: Any) -> list[dict[str, Any]]:
-    """What staff see in `/v1/messages` or `/v1/scheduled`."""
-    response = await stage.client.get(
-        path, params={k: str(v) for k, v in params.items()}, headers=stage.auth(network)
-    )
-    assert response.status_code == 200
-    return response.json()["items"]  # type: ignore[no-any-return]
+    """What staff see in `/v1/messages` or `/v1/scheduled`, settled."""
+    return await stage.listed(path, network, **params)
 
 
 async def logged(stage: Stage, network: UUID, status: str, **params: Any) -> dict[str, Any]:
