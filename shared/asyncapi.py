@@ -16,6 +16,8 @@ from shared.events.base import Event
 from shared.topics import TOPICS
 
 CONSUMERS: dict[str, tuple[str, ...]] = {
+    "ClinicOpened": ("formulary",),
+    "ClinicChanged": ("formulary",),
     "AppointmentBooked": ("notifications",),
     "AppointmentRescheduled": ("notifications",),
     "AppointmentCancelled": ("notifications",),

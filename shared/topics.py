@@ -19,6 +19,7 @@ class Topic:
 
 TOPICS: tuple[Topic, ...] = (
     Topic("booking.appointments.v1", partitions=6, key="appointment_id"),
+    Topic("booking.clinics.v1", partitions=3, key="clinic_id"),
     Topic("records.patients.v1", partitions=6, key="patient_id"),
     Topic("records.adverse-events.v1", partitions=3, key="patient_id"),
     Topic("formulary.lots.v1", partitions=3, key="lot_id"),

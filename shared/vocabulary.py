@@ -1,5 +1,6 @@
 """The coded vocabulary records and formulary share: allergen classes, ingredient codes,
-conditions, medication classes, adverse event kinds, indications and treatment areas.
+conditions, medication classes, adverse event kinds, indications and treatment areas; and the
+timezones every service accepts.
 
 Plain data and small lookups, no I/O. Codes are lower snake case and never change meaning; a
 label may be reworded. Records refuses a safety profile naming a code that is not here, so a
@@ -13,8 +14,10 @@ Nothing here is clinical guidance: it names things, it does not say what is safe
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from types import MappingProxyType
 from typing import Literal
+from zoneinfo import available_timezones
 
 AllergenKind = Literal["allergen_class", "ingredient"]
 
@@ -276,3 +279,56 @@ def label(code: str) -> str | None:
             return table[code]
     entry = INGREDIENTS.get(code)
     return entry[0] if entry else None
+
+
+# -- timezones ---------------------------------------------------------------------------------
+
+TIMEZONE_AREAS: frozenset[str] = frozenset(
+    {
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    }
+)
+"""The geographic areas of the IANA tz database: the first part of every zone of zone.tab."""
+
+UTC_ZONE = "UTC"
+
+
+@cache
+def canonical_timezones() -> frozenset[str]:
+    """The timezones a clinic, a patient or a preference may name: `UTC`, and the IANA names of
+    the form Area/Location (`Europe/Paris`, `America/Argentina/Buenos_Aires`) whose Area is one
+    of the tz database's geographic areas (`TIMEZONE_AREAS`) — the zone.tab style of name.
+
+    `zoneinfo.available_timezones()` lists every file of the tz database, and much of it is not
+    a place: the `posix/` and `right/` copies (`right/` counts leap seconds, so its clock is not
+    civil time), `localtime` (whatever the server's clock is set to), `Factory` (a placeholder
+    with the abbreviation "-00"), the POSIX-style rule names (`EST5EDT`, `CST6CDT`, `MST7MDT`,
+    `PST8PDT`, `EST`, `MST`, `HST`, `CET`, `WET`…, which apply one country's rules of some year
+    to everyone), `Etc/` (fixed offsets, with the sign inverted: `Etc/GMT+5` is UTC-5) and the
+    old country-style aliases (`US/Eastern`, `Japan`, `GB`). None of these is refused by
+    `ZoneInfo`, so each would be stored and later read as a place; all are refused here.
+
+    Old names kept in the database's `backward` file under a geographic area (`Asia/Calcutta`,
+    `Europe/Kiev`) are accepted: browsers and ICU still report several of them (CLDR keeps the
+    old identifiers), and each resolves to the same zone as its current name. Which names exist
+    is the tz database installed with the service (`zoneinfo`); this rule only narrows it.
+    """
+    return frozenset(
+        name
+        for name in available_timezones()
+        if name == UTC_ZONE or ("/" in name and name.split("/", 1)[0] in TIMEZONE_AREAS)
+    )
+
+
+def is_canonical_timezone(name: str) -> bool:
+    """Whether `name` is a timezone a request may name (see `canonical_timezones`)."""
+    return name in canonical_timezones()

@@ -1,57 +1,71 @@
-"""Request and response models of the booking API (`XCreate / XUpdate / XRead` families)."""
+"""Request and response models of the booking API (`XCreate / XUpdate / XRead` families).
+
+Request bodies are `shared.inputs.Strict` (unknown fields and NUL characters refused); names,
+timezones, dates and instants use the shared types, so a bad value is a 422 naming its field.
+A change (`XUpdate`) leaves out what it does not change; a field the resource always has is
+`Omittable` (never null), a field that may be empty is cleared by null.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field
 
-from services.booking.domain import Area, ExperienceTier, Indication, Status, TreatmentKind
+from services.booking.domain import (
+    DURATION_BOUNDS,
+    MAX_BUFFER,
+    Area,
+    ExperienceTier,
+    Indication,
+    Status,
+    TreatmentKind,
+)
+from shared.inputs import INT4_MAX, Day, Instant, Name, NotBlank, Omittable, Strict, Timezone
 from shared.pagination import Page
 
 
-def text(default: Any = ...) -> Any:
-    """A required (or defaulted) short text field."""
-    return Field(default, min_length=1, max_length=200)
+def _minutes(span: timedelta) -> int:
+    return int(span.total_seconds() // 60)
 
 
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+Address = Annotated[str, Field(min_length=1, max_length=500), NotBlank]
+SlotGrid = Annotated[int, Field(ge=5, le=60, description="Appointments start every N min")]
+Indications = Annotated[list[Indication], Field(min_length=1)]
+ClinicIds = Annotated[list[UUID], Field(min_length=1)]
+Version = Annotated[int, Field(ge=1, le=INT4_MAX)]
+MIN_DURATION = min(_minutes(low) for low, _ in DURATION_BOUNDS.values())
+MAX_DURATION = max(_minutes(high) for _, high in DURATION_BOUNDS.values())
+MAX_AMOUNT_MINOR = 10**12
+"""A price's ceiling in minor units (10^10 euros): far above any session, far below bigint."""
 
 
 # -- clinics and rooms -------------------------------------------------------------------------
 
 
 class ClinicCreate(Strict):
-    name: str = text()
-    address: str = Field(min_length=1, max_length=500)
-    timezone: str = Field(description="IANA timezone, e.g. Europe/Paris", examples=["Europe/Paris"])
+    name: Name
+    address: Address
+    timezone: Timezone = Field(
+        description="Canonical IANA timezone (Area/Location, or UTC), e.g. Europe/Paris"
+    )
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217", examples=["EUR"])
-    slot_grid_minutes: int = Field(15, ge=5, le=60, description="Appointments start every N min")
+    slot_grid_minutes: SlotGrid = 15
     phone: str | None = Field(None, max_length=40)
     email: Email | None = None
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("not an IANA timezone such as Europe/Paris") from None
-        return value
-
 
 class ClinicUpdate(Strict):
-    name: str | None = text(None)
-    address: str | None = Field(None, min_length=1, max_length=500)
-    slot_grid_minutes: int | None = Field(None, ge=5, le=60)
+    """Name, address and slot grid may be left out but not removed (null is a 422); phone and
+    email are cleared by null."""
+
+    name: Omittable[Name] = None
+    address: Omittable[Address] = None
+    slot_grid_minutes: Omittable[SlotGrid] = None
     phone: str | None = Field(None, max_length=40)
     email: Email | None = None
 
@@ -68,7 +82,7 @@ class ClinicRead(BaseModel):
 
 
 class RoomCreate(Strict):
-    name: str = text()
+    name: Name
 
 
 class RoomRead(BaseModel):
@@ -81,25 +95,28 @@ class RoomRead(BaseModel):
 
 
 class PractitionerCreate(Strict):
-    name: str = text()
+    name: Name
     email: Email | None = None
     phone: str | None = Field(None, max_length=40)
-    licence_number: str = text()
-    licence_expires_on: date
-    clinic_ids: list[UUID] = Field(min_length=1)
-    indications: list[Indication] = Field(min_length=1)
+    licence_number: Name
+    licence_expires_on: Day
+    clinic_ids: ClinicIds
+    indications: Indications
     experience_tier: ExperienceTier = ExperienceTier.junior
 
 
 class PractitionerUpdate(Strict):
-    name: str | None = text(None)
+    """What a practitioner always has may be left out but not removed (null is a 422); email and
+    phone are cleared by null."""
+
+    name: Omittable[Name] = None
     email: Email | None = None
     phone: str | None = Field(None, max_length=40)
-    licence_number: str | None = text(None)
-    licence_expires_on: date | None = None
-    clinic_ids: list[UUID] | None = Field(None, min_length=1)
-    indications: list[Indication] | None = Field(None, min_length=1)
-    experience_tier: ExperienceTier | None = None
+    licence_number: Omittable[Name] = None
+    licence_expires_on: Omittable[Day] = None
+    clinic_ids: Omittable[ClinicIds] = None
+    indications: Omittable[Indications] = None
+    experience_tier: Omittable[ExperienceTier] = None
 
 
 class PractitionerRead(BaseModel):
@@ -131,8 +148,8 @@ class WorkingHoursRead(BaseModel):
 
 
 class TimeOffCreate(Strict):
-    start: datetime
-    end: datetime
+    start: Instant
+    end: Instant
     reason: str | None = Field(None, max_length=200)
 
 
@@ -148,15 +165,22 @@ class TimeOffRead(BaseModel):
 
 
 class TreatmentTypeCreate(Strict):
-    name: str = text()
+    name: Name
     kind: TreatmentKind
     indication: Indication
     areas: list[Area] = Field(default_factory=list, max_length=10)
     duration_minutes: int | None = Field(
-        None, description="Default: suggested from the kind and the size of the areas"
+        None,
+        ge=MIN_DURATION,
+        le=MAX_DURATION,
+        description="Default: suggested from the kind and the size of the areas. A treatment "
+        "lasts 30-60 min, a consultation or follow-up 15-60",
     )
     buffer_minutes: int | None = Field(
-        None, description="Cleaning and disinfection after; default 15 (treatment) or 5"
+        None,
+        ge=0,
+        le=_minutes(MAX_BUFFER),
+        description="Cleaning and disinfection after; default 15 (treatment) or 5",
     )
 
 
@@ -174,7 +198,9 @@ class PriceCreate(Strict):
     clinic_id: UUID
     treatment_type_id: UUID
     tier: ExperienceTier | None = Field(None, description="Omit for the price for everyone")
-    amount_minor: int = Field(gt=0, description="Integer minor units (cents)")
+    amount_minor: int = Field(
+        gt=0, le=MAX_AMOUNT_MINOR, description="Integer minor units (cents), at most 10^12"
+    )
     currency: str = Field(pattern=r"^[A-Z]{3}$")
 
 
@@ -261,8 +287,8 @@ class AppointmentCreate(Strict):
     practitioner_id: UUID
     patient_id: UUID
     treatment_type_id: UUID
-    start: datetime = Field(description="RFC 3339 with offset, on the clinic's slot grid")
-    end: datetime | None = Field(None, description="Default: start + the treatment's duration")
+    start: Instant = Field(description="RFC 3339 with offset, on the clinic's slot grid")
+    end: Instant | None = Field(None, description="Default: start + the treatment's duration")
     treatment_plan_id: UUID | None = Field(
         None, description="Default: the patient's latest plan for this treatment type, if any"
     )
@@ -270,8 +296,8 @@ class AppointmentCreate(Strict):
 
 
 class Reschedule(Strict):
-    start: datetime
-    end: datetime | None = None
+    start: Instant
+    end: Instant | None = None
     room_id: UUID | None = Field(None, description="Default: the same room")
     practitioner_id: UUID | None = Field(None, description="Default: the same practitioner")
 
@@ -292,7 +318,7 @@ class SessionStart(Strict):
     """
 
     blend_id: UUID | None = None
-    blend_version: int | None = Field(None, ge=1)
+    blend_version: Version | None = None
     ingredient_codes: list[str] | None = Field(None, min_length=1, max_length=50)
     lot_numbers: list[str] = Field(default_factory=list, max_length=50)
     areas: list[Area] | None = Field(None, description="Default: the treatment type's areas")
@@ -309,7 +335,7 @@ class PreparationIn(Strict):
 
 class IngredientAdministered(Strict):
     ingredient_code: str = Field(min_length=1, max_length=100)
-    ingredient_name: str = text()
+    ingredient_name: Name
     lot_number: str = Field(min_length=1, max_length=100)
     amount: Decimal = Field(gt=0, max_digits=10, decimal_places=3)
     unit: str = Field(
@@ -325,8 +351,8 @@ class SessionCompletion(Strict):
         None, description="Required for a treatment (an injection session)"
     )
     blend_id: UUID | None = None
-    blend_version: int | None = Field(None, ge=1)
-    blend_name: str | None = Field(None, max_length=200)
+    blend_version: Version | None = None
+    blend_name: Name | None = None
     ingredients: list[IngredientAdministered] = Field(default_factory=list, max_length=50)
     areas: list[Area] | None = Field(None, description="Default: the treatment type's areas")
     technique: str | None = Field(None, max_length=200, examples=["nappage", "papule"])

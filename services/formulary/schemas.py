@@ -1,4 +1,8 @@
-"""Request and response models of the formulary API (`XCreate / XUpdate / XRead`)."""
+"""Request and response models of the formulary API (`XCreate / XUpdate / XRead`).
+
+Request bodies are `shared.inputs.Strict` (unknown fields and NUL characters refused); names and
+dates follow the shared rules (`Name`: not blank; `Day`: the years 1900 to 2999).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from services.formulary.domain import Category, Certainty, Indication, IngredientStatus
 from shared import vocabulary
+from shared.inputs import INT4_MAX, Day, Name, Strict
 from shared.pagination import Page
 
 Code = Annotated[
@@ -23,7 +28,6 @@ Code = Annotated[
         examples=["hyaluronic_acid"],
     ),
 ]
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
 
 
 def _known_area(area: str) -> str:
@@ -38,15 +42,12 @@ Area = Annotated[
     Field(min_length=1, max_length=64, examples=["face"]),
     AfterValidator(_known_area),
 ]
-LotNumber = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00]*\S[^\x00]*$")]
+LotNumber = Annotated[
+    str, Field(min_length=1, max_length=100, pattern=r"\S", description="Not blank")
+]
 Amount = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=4)]
-ReasonText = Annotated[str, Field(min_length=3, max_length=1000, pattern=r"^[^\x00]*$")]
-
-
-class Strict(BaseModel):
-    """Request bodies: unknown fields are refused, so a typo is a 422 rather than ignored."""
-
-    model_config = ConfigDict(extra="forbid")
+ReasonText = Annotated[str, Field(min_length=3, max_length=1000)]
+Unit = Annotated[str, Field(min_length=1, max_length=20)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ class IngredientCreate(Strict):
     category: Category
     allergen_classes: list[Code] = Field(default_factory=list, max_length=50)
     max_amount_per_session: Amount
-    unit: Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[^\x00]*$")]
+    unit: Unit
     contraindicated_conditions: list[Code] = Field(default_factory=list, max_length=50)
     pigmentation_risk: bool = False
     approved: bool = Field(True, description="Put it on the network's approved list at once")
@@ -100,7 +101,7 @@ class IngredientUpdate(Strict):
     category: Category | None = None
     allergen_classes: list[Code] | None = Field(None, max_length=50)
     max_amount_per_session: Amount | None = None
-    unit: Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[^\x00]*$")] | None = None
+    unit: Unit | None = None
     contraindicated_conditions: list[Code] | None = Field(None, max_length=50)
     pigmentation_risk: bool | None = None
     status: IngredientStatus | None = None
@@ -183,7 +184,7 @@ class LotCreate(Strict):
     ingredient_code: Code
     supplier: Name
     lot_number: LotNumber
-    expires_on: date
+    expires_on: Day
 
 
 class RecallCreate(Strict):
@@ -253,7 +254,7 @@ class CrossCheckRequest(Strict):
         "`ingredient_codes` or `administered`, those are checked and the blend's indication "
         "and areas are compared with `indication` and `areas`",
     )
-    blend_version: int | None = Field(None, ge=1, le=2**31 - 1)
+    blend_version: int | None = Field(None, ge=1, le=INT4_MAX)
     ingredient_codes: list[Code] | None = Field(None, min_length=1, max_length=50)
     amounts: list[Amount] | None = Field(
         None,

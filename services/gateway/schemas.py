@@ -6,14 +6,12 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
-DisplayName = Annotated[str, Field(min_length=1, max_length=120)]
+from shared.inputs import NotBlank, Strict
+
+DisplayName = Annotated[str, Field(min_length=1, max_length=120), NotBlank]
 Password = Annotated[str, Field(min_length=1, max_length=256, description="At least 12 characters")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class StaffCreate(Strict):

@@ -1,14 +1,19 @@
-"""Request and response models of the notifications API."""
+"""Request and response models of the notifications API.
+
+Request bodies are `shared.inputs.Strict` (unknown fields and NUL characters refused); the
+network's name and a patient's timezone follow the shared rules (not blank; canonical IANA).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.notifications.domain import MessageKind
+from shared.inputs import NotBlank, Strict, Timezone
 
 MessageStatus = Literal["scheduled", "sending", "sent", "failed", "skipped", "withdrawn"]
 RecipientType = Literal["patient", "practitioner", "clinic"]
@@ -77,39 +82,40 @@ class TemplateRead(BaseModel):
     variables: dict[str, str] = Field(description="Variables this kind's templates may use")
 
 
-class TemplateUpdate(BaseModel):
+class TemplateUpdate(Strict):
     """The parts to set for this kind and locale; parts left out keep their current wording."""
 
-    model_config = ConfigDict(extra="forbid")
     subject: str | None = Field(None, min_length=1)
     text: str | None = Field(None, min_length=1)
     sms: str | None = Field(None, min_length=1)
 
 
-class Preferences(BaseModel):
+class Preferences(Strict):
     """How a patient wants to be reached."""
 
-    model_config = ConfigDict(extra="forbid")
     preferred_channel: Literal["email", "sms"] = "email"
     channel_opt_outs: list[Literal["email", "sms"]] = Field(default_factory=list)
     marketing_consent: bool = False
     locale: str = Field("en", max_length=35)
-    timezone: str = Field("UTC", max_length=64, description="IANA timezone, e.g. Europe/Madrid")
+    timezone: Timezone = Field(
+        "UTC", description="Canonical IANA timezone (Area/Location, or UTC), e.g. Europe/Madrid"
+    )
     quiet_hours_start: time | None = Field(None, description="Local time, e.g. 21:00")
     quiet_hours_end: time | None = Field(None, description="Local time, e.g. 08:00")
 
 
 class PreferencesRead(Preferences):
     patient_id: UUID
+    timezone: str = Field(description="IANA timezone, as records or a preference last set it")
     email: str | None
     phone: str | None
 
 
-class BrandingUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    network_name: str = Field(min_length=1, max_length=120)
+class BrandingUpdate(Strict):
+    network_name: Annotated[str, Field(min_length=1, max_length=120), NotBlank]
     signature: str | None = Field(None, max_length=500)
 
 
 class BrandingRead(BrandingUpdate):
+    network_name: str
     updated_at: datetime | None = None

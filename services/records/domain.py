@@ -11,10 +11,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
 from typing import Any, Literal
 from uuid import UUID
-from zoneinfo import available_timezones
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -87,14 +85,14 @@ def normalize_phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-@cache
-def _timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def check_timezone(name: str) -> str:
-    if name not in _timezones():
-        raise ValueError(f"{name!r} is not an IANA timezone such as Europe/Paris")
+    """A canonical IANA timezone (`shared.vocabulary.canonical_timezones`: Area/Location, or
+    UTC), so `localtime`, `Factory`, `EST5EDT`, `posix/…` and the like are refused."""
+    if not vocabulary.is_canonical_timezone(name):
+        raise ValueError(
+            f"{name!r} is not a canonical IANA timezone: use an Area/Location name such as "
+            "Europe/Paris or America/New_York, or UTC"
+        )
     return name
 
 

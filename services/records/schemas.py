@@ -1,7 +1,8 @@
 """Request and response models of the records API.
 
 Field checks call the pure rules of `domain`, so a bad value is a 422 that names its field
-(`email`, `allergies.0.code`, …).
+(`email`, `allergies.0.code`, …). Request bodies are `shared.inputs.Strict` (unknown fields and
+NUL characters refused); names, timezones and dates follow the shared rules too.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from services.records import domain
 from services.records.domain import Channel, ConsentKind
 from shared.events.records import AdverseEventReported
+from shared.inputs import Day, NotBlank, Strict, day_in_range, instant_in_range
 
 MAX_VERSION = 2**31 - 1
 AdverseEventKind = AdverseEventReported.model_fields["kind"].annotation  # the guide's list
@@ -30,35 +32,23 @@ def _not_in_future(at: datetime) -> datetime:
     return domain.check_onset(at, datetime.now(UTC))
 
 
-Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(domain.check_name)]
+Name = Annotated[
+    str, Field(min_length=1, max_length=100), NotBlank, AfterValidator(domain.check_name)
+]
 Email = Annotated[str, Field(max_length=254), AfterValidator(domain.normalize_email)]
 Phone = Annotated[str, Field(max_length=32), AfterValidator(domain.normalize_phone)]
 Timezone = Annotated[str, Field(max_length=64), AfterValidator(domain.check_timezone)]
 Locale = Annotated[str, Field(max_length=10), AfterValidator(domain.check_locale)]
-DateOfBirth = Annotated[date, AfterValidator(_latest_today)]
+DateOfBirth = Annotated[date, AfterValidator(day_in_range), AfterValidator(_latest_today)]
 SkinType = Annotated[
     int,
     BeforeValidator(domain.fitzpatrick),
     Field(description="Fitzpatrick skin type: 1-6, or the roman numerals I-VI"),
 ]
-PastInstant = Annotated[datetime, AfterValidator(_not_in_future)]
+PastInstant = Annotated[datetime, AfterValidator(instant_in_range), AfterValidator(_not_in_future)]
 Text = Annotated[str, Field(max_length=2000)]
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 OptOuts = Annotated[list[Channel], AfterValidator(lambda v: list(domain.unique(v, "channel")))]
-
-
-class Strict(BaseModel):
-    """Request bodies: unknown fields refused, and no NUL characters (PostgreSQL text has none)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        items = value if isinstance(value, list) else [value]
-        if any(isinstance(v, str) and "\x00" in v for v in items):
-            raise ValueError("text may not contain NUL characters")
-        return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -102,7 +92,7 @@ class AllergyIn(Strict):
     reaction: Text | None = None
     severity: Literal["mild", "moderate", "severe", "anaphylaxis"] = "moderate"
     status: Literal["active", "resolved"] = "active"
-    noted_on: date | None = None
+    noted_on: Day | None = None
 
 
 def _unique_codes(items: list[Any]) -> list[Any]:
@@ -207,11 +197,13 @@ class PatientPage(BaseModel):
 class ConditionIn(Strict):
     code: Annotated[Code, AfterValidator(domain.check_condition_code)]
     note: Text | None = None
-    since: date | None = None
+    since: Day | None = None
 
 
 class MedicationIn(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(domain.check_name)]
+    name: Annotated[
+        str, Field(min_length=1, max_length=200), NotBlank, AfterValidator(domain.check_name)
+    ]
     classes: Annotated[
         list[Annotated[Code, AfterValidator(domain.check_medication_class)]],
         AfterValidator(lambda v: list(domain.unique(v, "class"))),

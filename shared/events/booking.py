@@ -1,4 +1,5 @@
-"""Events produced by booking, on `booking.appointments.v1`, keyed by appointment id."""
+"""Events produced by booking: an appointment's on `booking.appointments.v1`, keyed by
+appointment id; a clinic's on `booking.clinics.v1`, keyed by clinic id."""
 
 from __future__ import annotations
 
@@ -12,6 +13,36 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.events.base import Event
 
 TOPIC = "booking.appointments.v1"
+CLINICS_TOPIC = "booking.clinics.v1"
+
+
+class ClinicEvent(Event):
+    """A clinic as it now is: what another service keeps to know the network's clinics.
+
+    Every clinic event carries the whole clinic, so a consumer keeps the newest (`changed_at`)
+    and never needs the ones before it.
+    """
+
+    topic: ClassVar[str] = CLINICS_TOPIC
+    key_field: ClassVar[str] = "clinic_id"
+
+    clinic_id: UUID
+    name: str
+    timezone: str = Field(description="IANA timezone of the clinic, e.g. Europe/Paris")
+    currency: str = Field(description="ISO 4217, e.g. EUR")
+    changed_at: datetime = Field(description="When booking wrote this state of the clinic")
+
+
+class ClinicOpened(ClinicEvent):
+    """A clinic was created in a network."""
+
+    type: ClassVar[str] = "mesocare.booking.ClinicOpened.v1"
+
+
+class ClinicChanged(ClinicEvent):
+    """A clinic's name (or another field it carries) changed; the event states the clinic anew."""
+
+    type: ClassVar[str] = "mesocare.booking.ClinicChanged.v1"
 
 
 class ClinicRef(BaseModel):

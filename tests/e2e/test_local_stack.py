@@ -244,6 +244,11 @@ def test_the_demo_network_is_seeded_once_and_its_logins_work(stack: LocalStack) 
             f"{stack.url('gateway')}/api/formulary/v1/ingredients", headers=headers
         )
         clinics = client.get(f"{stack.url('gateway')}/api/booking/v1/clinics", headers=headers)
+        # Formulary knows the demo clinics from booking's ClinicOpened, through the broker.
+        approved = {
+            c["name"]: approved_list_of(client, stack, c["id"], headers)
+            for c in clinics.json()["items"]
+        }
     assert found.status_code == 200, found.text
     assert [p["family_name"] for p in found.json()["items"]] == ["Durand"]
     assert len(DEMO_PATIENTS) >= 4
@@ -253,6 +258,24 @@ def test_the_demo_network_is_seeded_once_and_its_logins_work(stack: LocalStack) 
         "America/New_York",
         "Europe/Paris",
     ]
+    assert all(codes for codes in approved.values()), approved
+
+
+def approved_list_of(
+    client: httpx.Client, stack: LocalStack, clinic_id: str, headers: dict[str, str]
+) -> list[str]:
+    """A clinic's effective approved codes, once formulary has heard of the clinic (404 until
+    booking's ClinicOpened has arrived)."""
+    url = f"{stack.url('gateway')}/api/formulary/v1/clinics/{clinic_id}/approved-list"
+    deadline = time.monotonic() + 60
+    while True:
+        response = client.get(url, headers=headers)
+        if response.status_code != 404 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert response.status_code == 200, response.text
+    codes: list[str] = response.json()["effective_codes"]
+    return codes
 
 
 def test_stopping_leaves_no_process_behind(stack: LocalStack) -> None:

@@ -12,6 +12,8 @@ from shared.events.records import PatientSafetyProfileChanged
 from shared.topics import TOPICS, all_topic_names
 
 CATALOG = {
+    "ClinicOpened",
+    "ClinicChanged",
     "AppointmentBooked",
     "AppointmentRescheduled",
     "AppointmentCancelled",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -31,6 +30,7 @@ from services.booking.schemas import (
 from services.booking.usecases import appointments, sessions
 from services.booking.usecases.appointments import AppointmentQuery
 from services.booking.usecases.caller import Caller
+from shared.inputs import Day, Instant
 from shared.pagination import Cursor, Limit
 from shared.service import problem
 from shared.uow import Db, IdempotentUoW, UnitOfWorkRoute, UoW
@@ -42,9 +42,9 @@ FORBIDDEN = problem("Your role or clinic scope does not allow this")
 ILLEGAL = problem("Not allowed in the appointment's current status (`allowed_actions`)")
 TAKEN = problem("The practitioner or the room is taken then (`practitioner-taken`, `room-taken`)")
 
-LocalDate = Annotated[date | None, Query(alias="date", description="Local date; needs clinic_id")]
-From = Annotated[datetime | None, Query(alias="from")]
-To = Annotated[datetime | None, Query(alias="to")]
+LocalDate = Annotated[Day | None, Query(alias="date", description="Local date; needs clinic_id")]
+From = Annotated[Instant | None, Query(alias="from")]
+To = Annotated[Instant | None, Query(alias="to")]
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -12,6 +11,7 @@ from services.booking.api import views
 from services.booking.api.deps import Reader
 from services.booking.schemas import Availability
 from services.booking.usecases import availability as slots
+from shared.inputs import Day
 from shared.service import problem
 from shared.uow import UnitOfWorkRoute, UoW
 
@@ -34,8 +34,8 @@ async def availability(
     uow: UoW,
     clinic_id: UUID,
     treatment_type_id: UUID,
-    date_from: Annotated[date, Query(alias="from", description="First local date")],
-    date_to: Annotated[date | None, Query(alias="to", description="Last local date")] = None,
+    date_from: Annotated[Day, Query(alias="from", description="First local date")],
+    date_to: Annotated[Day | None, Query(alias="to", description="Last local date")] = None,
     practitioner_id: UUID | None = None,
 ) -> Availability:
     found = await slots.free(

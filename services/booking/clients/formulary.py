@@ -107,7 +107,11 @@ class FormularyClient:
     ) -> CrossCheck:
         """formulary's answer about `request`; raises CrossCheckRefused or Unavailable."""
         reply = await self.service.request(
-            "POST", "/v1/cross-checks", authorization=authorization, json=request.as_json()
+            "POST",
+            "/v1/cross-checks",
+            authorization=authorization,
+            replayable=True,  # a question, not a change: asking twice is asking once
+            json=request.as_json(),
         )
         if reply.status_code in (400, 404, 422):
             raise _refused(reply, rename)

@@ -25,16 +25,26 @@ def _whole_minutes(span: timedelta) -> int:
     return int(span.total_seconds() // 60)
 
 
+_BODY_FIELDS = {"duration": "duration_minutes", "buffer": "buffer_minutes"}
+"""The domain's names of a treatment type's spans, and the request's."""
+
+
 async def define(uow: UnitOfWork, who: Principal, cmd: TreatmentTypeCreate) -> TreatmentType:
     """Define a treatment type; duration and buffer default from its kind and areas."""
-    defined = define_treatment_type(
-        id=uuid4(),
-        kind=cmd.kind,
-        indication=cmd.indication,
-        areas=cmd.areas,
-        duration=_minutes(cmd.duration_minutes),
-        buffer=_minutes(cmd.buffer_minutes),
-    )
+    try:
+        defined = define_treatment_type(
+            id=uuid4(),
+            kind=cmd.kind,
+            indication=cmd.indication,
+            areas=cmd.areas,
+            duration=_minutes(cmd.duration_minutes),
+            buffer=_minutes(cmd.buffer_minutes),
+        )
+    except Invalid as exc:
+        named = [e.get("field") for e in exc.extra.get("errors", ())]
+        if len(named) == 1 and named[0] in _BODY_FIELDS:
+            raise Invalid(exc.detail, field=_BODY_FIELDS[named[0]]) from None
+        raise
     treatment = TreatmentType(
         id=defined.id,
         network_id=who.network_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from services.booking import repository
@@ -12,6 +13,7 @@ from services.booking.schemas import ClinicCreate, ClinicUpdate, RoomCreate
 from services.booking.usecases.paging import Listing, cursor_uuid
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound
+from shared.events.booking import ClinicChanged, ClinicEvent, ClinicOpened
 from shared.pagination import decode_cursor, encode_cursor, page_of
 from shared.uow import UnitOfWork
 
@@ -27,8 +29,24 @@ async def _clinic_or_404(
     return clinic
 
 
+def _announced(clinic: Clinic) -> tuple[str, str, str]:
+    """What a clinic event tells other services (`ClinicEvent`): a change to it is announced."""
+    return (clinic.name, clinic.timezone, clinic.currency)
+
+
+def _event(kind: type[ClinicEvent], clinic: Clinic) -> ClinicEvent:
+    return kind(
+        network_id=clinic.network_id,
+        clinic_id=clinic.id,
+        name=clinic.name,
+        timezone=clinic.timezone,
+        currency=clinic.currency,
+        changed_at=datetime.now(UTC),
+    )
+
+
 async def create(uow: UnitOfWork, who: Principal, cmd: ClinicCreate) -> Clinic:
-    """Open a clinic in the caller's network."""
+    """Open a clinic in the caller's network; other services hear of it (`ClinicOpened`)."""
     clinic_id = uuid4()
     await repository.insert_clinic(
         uow.tx,
@@ -42,7 +60,9 @@ async def create(uow: UnitOfWork, who: Principal, cmd: ClinicCreate) -> Clinic:
         phone=cmd.phone,
         email=cmd.email,
     )
-    return await _clinic_or_404(uow, who, clinic_id)
+    clinic = await _clinic_or_404(uow, who, clinic_id)
+    uow.emit(_event(ClinicOpened, clinic))
+    return clinic
 
 
 async def find(
@@ -66,12 +86,17 @@ async def get(uow: UnitOfWork, who: Principal, clinic_id: UUID) -> Clinic:
 
 
 async def update(uow: UnitOfWork, who: Principal, clinic_id: UUID, cmd: ClinicUpdate) -> Clinic:
-    """Change what the body names of a clinic (never its timezone or currency)."""
+    """Change what the body names of a clinic (never its timezone or currency; never null for
+    what a clinic always has: `ClinicUpdate` refuses it). A new name is announced
+    (`ClinicChanged`)."""
     current = await _clinic_or_404(uow, who, clinic_id, for_update=True)
     require_clinic(who, clinic_id)
-    return await repository.save_clinic(
+    saved = await repository.save_clinic(
         uow.tx, replace(current, **cmd.model_dump(mode="json", exclude_unset=True))
     )
+    if _announced(saved) != _announced(current):
+        uow.emit(_event(ClinicChanged, saved))
+    return saved
 
 
 async def add_room(uow: UnitOfWork, who: Principal, clinic_id: UUID, cmd: RoomCreate) -> Room:

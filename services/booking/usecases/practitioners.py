@@ -21,9 +21,6 @@ from shared.errors import Invalid, NotFound
 from shared.pagination import decode_cursor, encode_cursor, page_of
 from shared.uow import UnitOfWork
 
-REQUIRED = ("name", "licence_number", "licence_expires_on", "experience_tier")
-"""What a practitioner always has: a change may not remove it."""
-
 
 async def _practitioner_or_404(
     uow: UnitOfWork, who: Principal, practitioner_id: UUID, *, for_update: bool = False
@@ -95,7 +92,8 @@ async def find(
 async def update(
     uow: UnitOfWork, who: Principal, practitioner_id: UUID, cmd: PractitionerUpdate
 ) -> Practitioner:
-    """Change what the body names: contact, licence, clinics, indications or tier."""
+    """Change what the body names: contact, licence, clinics, indications or tier (what a
+    practitioner always has is never null here: `PractitionerUpdate` refuses it)."""
     current = await _practitioner_or_404(uow, who, practitioner_id, for_update=True)
     _require_all_clinics(who, current)
     changes = cmd.model_dump(exclude_unset=True, exclude={"clinic_ids"})
@@ -106,9 +104,6 @@ async def update(
     clinic_ids = None if cmd.clinic_ids is None else list(dict.fromkeys(cmd.clinic_ids))
     if clinic_ids is not None:
         await _check_clinics(uow, who, clinic_ids)
-    for required in REQUIRED:
-        if required in changes and changes[required] is None:
-            raise Invalid(f"{required} cannot be removed.", field=required)
     await repository.save_practitioner(uow.tx, replace(current, **changes))
     if clinic_ids is not None:
         await repository.set_practitioner_clinics(

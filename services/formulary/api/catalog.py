@@ -154,10 +154,16 @@ async def put_approved_list(body: ApprovedList, who: Admin, uow: UoW) -> Approve
     return views.approved_list_read(await catalog.replace_approved_list(uow, who, body))
 
 
+UNKNOWN_CLINIC = problem(
+    "No such clinic in your network (formulary knows a clinic once booking's ClinicOpened "
+    "has arrived, a moment after it is created)"
+)
+
+
 @router.get(
     "/clinics/{clinic_id}/approved-list",
     summary="A clinic's approved list: the network's, narrowed when the clinic has its own",
-    responses={403: problem("You may not act in that clinic")},
+    responses={403: problem("You may not act in that clinic"), 404: UNKNOWN_CLINIC},
 )
 async def get_clinic_approved_list(clinic_id: UUID, who: Reader, uow: UoW) -> ApprovedListRead:
     return views.approved_list_read(await catalog.clinic_approved_list(uow, who, clinic_id))
@@ -167,7 +173,7 @@ async def get_clinic_approved_list(clinic_id: UUID, who: Reader, uow: UoW) -> Ap
     "/clinics/{clinic_id}/approved-list",
     summary="Narrow the network's approved list for one clinic",
     description="Only codes also on the network's list take effect (`effective_codes`).",
-    responses={403: FORBIDDEN},
+    responses={403: FORBIDDEN, 404: UNKNOWN_CLINIC},
 )
 async def put_clinic_approved_list(
     clinic_id: UUID, body: ApprovedList, who: Admin, uow: UoW
@@ -178,7 +184,10 @@ async def put_clinic_approved_list(
 @router.delete(
     "/clinics/{clinic_id}/approved-list",
     summary="Stop narrowing: the clinic uses the network's list again",
-    responses={403: FORBIDDEN, 404: problem("The clinic does not narrow the list")},
+    responses={
+        403: FORBIDDEN,
+        404: problem("No such clinic in your network, or it does not narrow the list"),
+    },
 )
 async def delete_clinic_approved_list(clinic_id: UUID, who: Admin, uow: UoW) -> ApprovedListRead:
     return views.approved_list_read(await catalog.stop_narrowing(uow, who, clinic_id))

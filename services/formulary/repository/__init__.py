@@ -35,6 +35,7 @@ from services.formulary.repository.catalog import (
     update_allergen_class,
     update_ingredient,
 )
+from services.formulary.repository.clinics import KnownClinic, get_clinic, store_clinic
 from services.formulary.repository.lots import (
     Exposure,
     LotEntry,
@@ -62,6 +63,7 @@ __all__ = [
     "BlendVersion",
     "Exposure",
     "IngredientEntry",
+    "KnownClinic",
     "LotEntry",
     "Recall",
     "add_approved_codes",
@@ -74,6 +76,7 @@ __all__ = [
     "exposures_to_notify",
     "get_allergen_class",
     "get_blend",
+    "get_clinic",
     "get_ingredient",
     "get_lot",
     "get_profile",
@@ -96,6 +99,7 @@ __all__ = [
     "remove_approved_code",
     "replace_approved_codes",
     "set_clinic_codes",
+    "store_clinic",
     "store_profile",
     "stored_profile_version",
     "update_allergen_class",

@@ -29,6 +29,7 @@ from services.formulary.schemas import (
     IngredientCreate,
     IngredientUpdate,
 )
+from services.formulary.usecases.clinics import require_known
 from shared import vocabulary
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound
@@ -273,7 +274,9 @@ async def _clinic_list(uow: UnitOfWork, network_id: UUID, clinic_id: UUID) -> Ap
 
 
 async def clinic_approved_list(uow: UnitOfWork, who: Principal, clinic_id: UUID) -> ApprovedCodes:
-    """A clinic's list: the network's, narrowed when the clinic has its own (403 outside scope)."""
+    """A clinic's list: the network's, narrowed when the clinic has its own (404 for a clinic
+    that is not the network's, 403 outside the token's scope)."""
+    await require_known(uow, who.network_id, clinic_id)
     require_clinic(who, clinic_id)
     return await _clinic_list(uow, who.network_id, clinic_id)
 
@@ -281,7 +284,10 @@ async def clinic_approved_list(uow: UnitOfWork, who: Principal, clinic_id: UUID)
 async def narrow_for_clinic(
     uow: UnitOfWork, who: Principal, clinic_id: UUID, cmd: ApprovedList
 ) -> ApprovedCodes:
-    """Narrow the network's list for one clinic; only codes also on the network's take effect."""
+    """Narrow the network's list for one of its clinics (404 otherwise); only codes also on the
+    network's take effect."""
+    await require_known(uow, who.network_id, clinic_id)
+    require_clinic(who, clinic_id)
     codes = await _checked_codes(uow, who.network_id, cmd.ingredient_codes)
     await repository.set_clinic_codes(
         uow.tx, network_id=who.network_id, clinic_id=clinic_id, codes=codes, by=who.sub
@@ -290,7 +296,10 @@ async def narrow_for_clinic(
 
 
 async def stop_narrowing(uow: UnitOfWork, who: Principal, clinic_id: UUID) -> ApprovedCodes:
-    """The clinic uses the network's list again (404 when it did not narrow it)."""
+    """The clinic uses the network's list again (404 when it is not the network's or did not
+    narrow it)."""
+    await require_known(uow, who.network_id, clinic_id)
+    require_clinic(who, clinic_id)
     if not await repository.delete_clinic_codes(
         uow.tx, network_id=who.network_id, clinic_id=clinic_id
     ):

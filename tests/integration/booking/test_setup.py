@@ -110,7 +110,7 @@ class TestSetupData:
             },
         )
         assert too_long.status_code == 422
-        assert too_long.json()["errors"][0]["field"] == "duration"
+        assert too_long.json()["errors"][0]["field"] == "duration_minutes"
 
     async def test_prices_per_tier_and_a_duplicate_is_409(self, stage: Stage) -> None:
         world = await make_world(stage)

@@ -13,6 +13,7 @@ from services.formulary.seeding import demo_blend_id, seed_demo_catalog
 from shared.events.base import Envelope, Event
 from shared.events.booking import (
     AdministeredIngredient,
+    ClinicOpened,
     ClinicRef,
     PractitionerRef,
     Preparation,
@@ -75,6 +76,40 @@ async def send(formulary: RunningService, envelope: Envelope) -> None:
         key=envelope.key.encode(),
         headers=envelope.headers(),
     )
+
+
+def clinic_opened(
+    network: UUID, clinic: UUID | None = None, *, name: str = "Clinique Opéra", **kw: Any
+) -> ClinicOpened:
+    return ClinicOpened(
+        network_id=network,
+        clinic_id=clinic or uuid4(),
+        name=name,
+        timezone=kw.pop("timezone", "Europe/Paris"),
+        currency=kw.pop("currency", "EUR"),
+        changed_at=kw.pop("changed_at", datetime.now(UTC)),
+    )
+
+
+async def known_clinic(formulary: RunningService, network: UUID, **kw: Any) -> UUID:
+    """A clinic of `network` as booking announces it (ClinicOpened on the broker), once formulary
+    has it."""
+    event = clinic_opened(network, **kw)
+    await publish(formulary, event, "mesocare/booking")
+    await wait_for_clinic(formulary, network, event.clinic_id)
+    return event.clinic_id
+
+
+async def wait_for_clinic(
+    formulary: RunningService, network: UUID, clinic: UUID, *, name: str | None = None
+) -> None:
+    async def stored() -> bool:
+        found = await formulary.pool.fetchval(
+            "SELECT name FROM clinics WHERE network_id = $1 AND clinic_id = $2", network, clinic
+        )
+        return found is not None and (name is None or found == name)
+
+    await eventually(stored)
 
 
 def profile_event(

@@ -6,7 +6,13 @@ from uuid import uuid4
 
 import pytest
 
-from tests.integration.formulary.helpers import admin, auth, error_fields, seeded_network
+from tests.integration.formulary.helpers import (
+    admin,
+    auth,
+    error_fields,
+    known_clinic,
+    seeded_network,
+)
 from tests.support import RunningService
 
 ARNICA = {
@@ -148,7 +154,7 @@ class TestApprovedLists:
         self, formulary: RunningService
     ) -> None:
         network = await seeded_network(formulary)
-        clinic = uuid4()
+        clinic = await known_clinic(formulary, network)
         put = await formulary.client.put(
             f"/v1/clinics/{clinic}/approved-list",
             json={"ingredient_codes": ["caffeine", "biotin"]},
@@ -281,3 +287,73 @@ class TestNeverA500:
         )
         assert 400 <= response.status_code < 500, response.text
         assert response.headers["content-type"] == "application/problem+json"
+
+
+class TestTheSharedInputRules:
+    """Issue 14, item 3: the rules every service applies (shared/inputs.py), here in formulary."""
+
+    @pytest.mark.parametrize("blank", ["   ", "\u00a0", "\u200b", "\t\u3000"])
+    async def test_a_blank_name_is_422_naming_it(
+        self, formulary: RunningService, blank: str
+    ) -> None:
+        network = await seeded_network(formulary)
+        headers = admin(formulary, network)
+        attempts = [
+            ("post", "/v1/allergen-classes", {"code": "blanks", "name": blank}, "name"),
+            ("post", "/v1/ingredients", {**ARNICA, "allergen_classes": [], "name": blank}, "name"),
+            ("patch", "/v1/ingredients/caffeine", {"name": blank}, "name"),
+            (
+                "post",
+                "/v1/blends",
+                {
+                    "name": blank,
+                    "indication": "skin_rejuvenation",
+                    "areas": ["face"],
+                    "components": [{"ingredient_code": "biotin", "amount": "1"}],
+                },
+                "name",
+            ),
+            (
+                "post",
+                "/v1/lots",
+                {
+                    "ingredient_code": "caffeine",
+                    "supplier": blank,
+                    "lot_number": "L-1",
+                    "expires_on": "2099-01-01",
+                },
+                "supplier",
+            ),
+        ]
+        for method, path, body, field in attempts:
+            response = await formulary.client.request(method, path, json=body, headers=headers)
+            assert response.status_code == 422, (path, response.text)
+            assert error_fields(response) == [field], (path, response.text)
+
+    @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+    async def test_a_lot_expiring_outside_1900_to_2999_is_422(
+        self, formulary: RunningService, day: str
+    ) -> None:
+        network = await seeded_network(formulary)
+        response = await formulary.client.post(
+            "/v1/lots",
+            json={
+                "ingredient_code": "caffeine",
+                "supplier": "Lab",
+                "lot_number": f"FAR-{day}",
+                "expires_on": day,
+            },
+            headers=admin(formulary, network),
+        )
+        assert response.status_code == 422, response.text
+        assert error_fields(response) == ["expires_on"]
+
+    async def test_a_nul_character_in_a_reason_or_a_unit_is_422(
+        self, formulary: RunningService
+    ) -> None:
+        network = await seeded_network(formulary)
+        response = await formulary.client.patch(
+            "/v1/ingredients/caffeine", json={"unit": "m\x00g"}, headers=admin(formulary, network)
+        )
+        assert response.status_code == 422, response.text
+        assert error_fields(response) == ["unit"]

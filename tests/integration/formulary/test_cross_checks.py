@@ -15,6 +15,7 @@ from tests.integration.formulary.helpers import (
     demo_lot,
     error_fields,
     give_profile,
+    known_clinic,
     profile_event,
     publish,
     seeded_network,
@@ -230,7 +231,7 @@ class TestEachReason:
     ) -> None:
         network = await seeded_network(formulary)
         patient = await give_profile(formulary, network)
-        clinic = uuid4()
+        clinic = await known_clinic(formulary, network)
         await formulary.client.put(
             f"/v1/clinics/{clinic}/approved-list",
             json={"ingredient_codes": ["caffeine"]},

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from tests.integration.records.support import auth, patient_body, register
+from tests.integration.records.support import auth, error_fields, patient_body, register
 from tests.support import RunningService
 
 NASTY: list[Any] = [
@@ -162,3 +162,70 @@ class TestNeverA500:
 
         assert anonymous.status_code == 401
         assert bad_id.status_code == 422
+
+
+def refused_naming(response: Any, field: str) -> None:
+    assert response.status_code == 422, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert error_fields(response) == [field], response.text
+
+
+class TestTheSharedInputRules:
+    """Issue 14, item 3: the rules every service applies (shared/inputs.py), here in records."""
+
+    @pytest.mark.parametrize(
+        "timezone",
+        [
+            "localtime",
+            "Factory",
+            "EST5EDT",
+            "posix/Europe/Paris",
+            "right/Europe/Paris",
+            "US/Eastern",
+        ],
+    )
+    async def test_a_timezone_that_is_not_a_canonical_place_is_422(
+        self, records: RunningService, timezone: str
+    ) -> None:
+        network = uuid4()
+        headers = auth(records, network, "receptionist")
+        response = await records.client.post(
+            "/v1/patients", json=patient_body(timezone=timezone), headers=headers
+        )
+        refused_naming(response, "timezone")
+        patient = await register(records, network)
+        changed = await records.client.patch(
+            f"/v1/patients/{patient['id']}", json={"timezone": timezone}, headers=headers
+        )
+        refused_naming(changed, "timezone")
+
+    @pytest.mark.parametrize("blank", ["\u200b", "\ufeff", "\u200b \u2060"])
+    async def test_a_name_of_invisible_characters_is_422(
+        self, records: RunningService, blank: str
+    ) -> None:
+        network = uuid4()
+        response = await records.client.post(
+            "/v1/patients",
+            json=patient_body(given_name=blank),
+            headers=auth(records, network, "receptionist"),
+        )
+        refused_naming(response, "given_name")
+        patient = await register(records, network)
+        profile = await records.client.put(
+            f"/v1/patients/{patient['id']}/safety-profile",
+            json={"medications": [{"name": blank}], "expected_version": 1},
+            headers=auth(records, network, "practitioner"),
+        )
+        refused_naming(profile, "medications.0.name")
+
+    @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+    async def test_a_date_outside_1900_to_2999_is_422(
+        self, records: RunningService, day: str
+    ) -> None:
+        network = uuid4()
+        response = await records.client.post(
+            "/v1/patients",
+            json=patient_body(declared_allergies=[{"code": "latex", "noted_on": day}]),
+            headers=auth(records, network, "receptionist"),
+        )
+        refused_naming(response, "declared_allergies.0.noted_on")
