@@ -48,6 +48,9 @@ class StackConfig:
     """An external PostgreSQL server; None starts the embedded one."""
     kafka_bootstrap: str | None = None
     """An external broker; None starts tansu."""
+    kafka_advertised_port: int | None = None
+    """tansu listens on `kafka_port` but advertises this port, where a proxy in front of it
+    listens (devstack.kafka_proxy; `make chaos`): every client then goes through the proxy."""
     durable: bool = True
     seed_demo: bool = True
     """Load the demo network through the services' APIs once they are ready."""
@@ -101,6 +104,7 @@ class LocalStack:
         self.postgres: EmbeddedPostgres | None = None
         self.broker: Tansu | None = None
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._commands: dict[str, tuple[list[str], dict[str, str] | None]] = {}
         self.database_url = config.database_url or ""
         self.kafka_bootstrap = config.kafka_bootstrap or ""
         self.logins: dict[str, Logins] = {}
@@ -125,7 +129,11 @@ class LocalStack:
             say("• PostgreSQL: external (DATABASE_URL)")
         if not self.kafka_bootstrap:
             say(f"• Kafka-protocol broker (tansu) on 127.0.0.1:{self.config.kafka_port}")
-            self.broker = Tansu(port=self.config.kafka_port, log_path=self.logs / "tansu.log")
+            self.broker = Tansu(
+                port=self.config.kafka_port,
+                log_path=self.logs / "tansu.log",
+                advertised_port=self.config.kafka_advertised_port,
+            )
             self.broker.start()
             self._remember("tansu", self.broker.process)
             self.kafka_bootstrap = self.broker.bootstrap
@@ -215,9 +223,9 @@ class LocalStack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.config.ports[service]}"
 
-    def wait_ready(self, timeout: float = 90.0) -> None:
+    def wait_ready(self, timeout: float = 90.0, only: list[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
-        pending = set(SERVICES)
+        pending = set(only or SERVICES)
         with httpx.Client(timeout=3) as client:
             while pending:
                 for name in sorted(pending):
@@ -239,6 +247,24 @@ class LocalStack:
                     )
                 if pending:
                     time.sleep(0.2)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Send `sig` (default SIGKILL) to one process of the stack and reap it."""
+        proc = self.processes[name]
+        _signal(proc, sig)
+        _wait_or_kill(proc, 20)
+
+    def restart(self, name: str, timeout: float = 90.0) -> None:
+        """Start one process again as it was started (stopping it first if it still runs) and,
+        for a service, wait until it answers /readyz."""
+        argv, env = self._commands[name]
+        proc = self.processes.get(name)
+        if proc is not None and proc.poll() is None:
+            _signal(proc, signal.SIGTERM)
+            _wait_or_kill(proc, 20)
+        self._spawn(name, argv, env=env)
+        if name in SERVICES:
+            self.wait_ready(timeout, only=[name])
 
     def stop(self) -> None:
         # Services first so their relays flush while the broker is still there.
@@ -291,6 +317,7 @@ class LocalStack:
             cwd=Path(__file__).resolve().parent.parent,
         )
         self.processes[name] = proc
+        self._commands[name] = (argv, env)
         self._remember(name, proc)
 
     def _remember(self, name: str, proc: subprocess.Popen[bytes] | None) -> None:

@@ -39,6 +39,7 @@ from shared.db import (
     migrate,
 )
 from shared.errors import PROBLEM_JSON, Invalid, type_uri
+from shared.http import KEEP_ALIVE_SECONDS
 from shared.kafka import broker_reachable
 from shared.outbox import Relay
 from shared.problems import install_problem_handlers
@@ -487,5 +488,10 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         lifespan="on",
+        # Who the client is: X-Forwarded-For only from the proxies a service names (the
+        # gateway's FORWARDED_ALLOW_IPS); the others trust none.
+        proxy_headers=True,
+        forwarded_allow_ips=getattr(settings, "forwarded_allow_ips", "") or "",
     )

@@ -17,6 +17,7 @@ def main() -> None:
 
         sys.exit(commands.main(sys.argv[1:]))
     settings = load_settings(Settings, program="gateway")
+    # serve() gives uvicorn the gateway's FORWARDED_ALLOW_IPS (default: no proxy trusted).
     serve(create_app(settings), settings)
 
 

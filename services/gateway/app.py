@@ -10,8 +10,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.gateway import api, console, handlers
-from services.gateway.api.proxy import proxy_client
+from services.gateway.clients import services_client
 from services.gateway.domain.errors import OAuthError, TooManyAttempts
+from services.gateway.headers import SecurityHeaders
 from services.gateway.seeding import seed_demo_staff
 from services.gateway.settings import Settings
 from shared.problems import problem_response
@@ -22,11 +23,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 @contextlib.asynccontextmanager
 async def proxy_http_client(app: FastAPI) -> AsyncIterator[None]:
-    """The one HTTP client for the services behind the proxy."""
+    """The one HTTP client for the services, behind the proxy and the console."""
     settings: Settings = app.state.settings
-    app.state.proxy = proxy_client(
-        settings.proxy_connect_timeout_seconds, settings.proxy_read_timeout_seconds
-    )
+    app.state.proxy = services_client(settings)
     try:
         yield
     finally:
@@ -58,5 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_exception_handler(OAuthError, with_headers)
     app.add_exception_handler(TooManyAttempts, with_headers)
+    # Outermost of the app's layers, so every answer has them (a 413 or a refusal too).
+    app.add_middleware(SecurityHeaders, production=settings.platform.env == "production")
 
     return app

@@ -54,7 +54,9 @@ async def create_network_admin(
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise Refused(f"Not a valid account ({problems}); nothing changed.") from None
     try:
-        async with db.unit(network_id) as uow:
+        # A system unit: the email may name an account of another network (emails are unique
+        # across networks), which row-level security would hide from a unit of `network_id`.
+        async with db.unit(None) as uow:
             return await staff.ensure_network_admin(uow, network_id, wanted)
     except Invalid as exc:
         raise Refused(f"{exc.detail} Nothing changed.") from None

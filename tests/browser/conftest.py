@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -215,17 +215,57 @@ async def _load_network(
     await asyncio.to_thread(seeder.run)
 
 
+CSP_WATCH = """
+document.addEventListener('securitypolicyviolation', (e) => window.reportCspViolation(
+  `${location.pathname}: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}`
+  + ` (${e.sourceFile || ''}:${e.lineNumber || 0}) ${e.sample || ''}`), true);
+"""
+"""Reports every Content-Security-Policy violation of every document of a context, before any
+of the page's own markup is parsed (an init script, which the page's policy does not govern)."""
+
+
+@dataclass
+class CspWatch:
+    """The CSP violations a context's pages reported, by event and in the browser's console."""
+
+    violations: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    async def attach(self, context) -> None:  # type: ignore[no-untyped-def]
+        await context.expose_binding(
+            "reportCspViolation", lambda _source, text: self.violations.append(text)
+        )
+        await context.add_init_script(CSP_WATCH)
+        context.on("console", self._console)
+
+    def _console(self, message) -> None:  # type: ignore[no-untyped-def]
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.console_errors.append(message.text)
+
+    def reported(self) -> list[str]:
+        return self.violations + self.console_errors
+
+
 @pytest.fixture
-async def page(chromium, console: Console) -> AsyncIterator[object]:  # type: ignore[no-untyped-def]
-    """A fresh browser context (no cookies) at tablet-or-laptop size."""
+def csp_watch() -> CspWatch:
+    """What the test's `page` reports of the Content-Security-Policy."""
+    return CspWatch()
+
+
+@pytest.fixture
+async def page(chromium, console: Console, csp_watch: CspWatch) -> AsyncIterator[object]:  # type: ignore[no-untyped-def]
+    """A fresh browser context (no cookies) at tablet-or-laptop size. Chromium enforces the
+    console's Content-Security-Policy; any violation on any page the test visits fails it."""
     context = await chromium.new_context(
         base_url=console.url, viewport={"width": 1280, "height": 800}
     )
+    await csp_watch.attach(context)
     page = await context.new_page()
     try:
         yield page
     finally:
         await context.close()
+    assert csp_watch.reported() == [], "Content-Security-Policy violations"
 
 
 async def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -123,8 +123,8 @@ class TestSigningIn:
     async def test_after_five_wrong_passwords_even_the_right_one_waits(
         self, page: Page, console: Console
     ) -> None:
-        # An account of its own: the throttle counts failures per email (and per address, with
-        # a higher limit that the whole session of browser tests stays under).
+        # An account of its own: the throttle counts failures per account and address (and per
+        # account), never per address alone, so the other tests here sign in from 127.0.0.1.
         email = f"throttled-{uuid4().hex[:8]}@clinic.example"
         created = await console.gateway.client.post(
             "/v1/staff",
@@ -138,7 +138,7 @@ class TestSigningIn:
             headers=bearer(console.gateway.settings.platform, console.network, "network_admin"),
         )
         assert created.status_code == 201, created.text
-        limit = console.gateway.settings.login_max_failures_per_username
+        limit = console.gateway.settings.login_free_failures_per_address
         for _ in range(limit):
             await sign_in(page, console, email, "not-my-password")
             await expect(page.get_by_test_id("login-error")).to_have_text(

@@ -24,7 +24,8 @@ GatewaySettings = Annotated[Settings, Depends(settings)]
 
 
 async def client_address(request: Request) -> str:
-    """The TCP peer as uvicorn reports it (behind a balancer: with --proxy-headers)."""
+    """The client's address: the TCP peer, or what X-Forwarded-For says when the peer is one of
+    the proxies of FORWARDED_ALLOW_IPS (uvicorn decides, before the app sees the request)."""
     return request.client.host if request.client else "unknown"
 
 

@@ -3,7 +3,8 @@
 The caller's Authorization and the request id travel on, and the trace continues (a client span
 whose `traceparent` the service picks up). Status, headers and body come back as the service
 sent them, problem+json included. A service that does not connect or answer in time is a 503
-problem, never a hang.
+problem, never a hang. The client (`services/gateway/clients.py`) sends a request once more
+when its connection was dropped before an answer and repeating it is safe.
 """
 
 from __future__ import annotations
@@ -40,17 +41,6 @@ NOT_FORWARDED = HOP_BY_HOP | {"cookie", "traceparent", "tracestate", "x-request-
 NOT_RETURNED = HOP_BY_HOP | {"content-encoding", "set-cookie", "x-request-id"}
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-
-
-def proxy_client(connect_timeout: float, read_timeout: float) -> httpx.AsyncClient:
-    """The one client the gateway keeps for the services (opened in the app's lifespan)."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(
-            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
-        ),
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-        follow_redirects=False,
-    )
 
 
 async def forward(request: Request, *, service: str, path: str) -> httpx.Response:

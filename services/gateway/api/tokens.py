@@ -121,8 +121,9 @@ Grant = Annotated[PasswordGrant | ClientCredentialsGrant, Depends(token_grant)]
         "OAuth 2.0 token endpoint. `grant_type=password` with `username` (the staff email) and "
         "`password`; `grant_type=client_credentials` with `client_id` and `client_secret` in the "
         "form or as HTTP Basic authentication. Errors carry the RFC 6749 `error` code inside "
-        "problem+json. Repeated failures per username/client and per address are refused with "
-        "429 and `Retry-After`."
+        "problem+json. After repeated failures for an account from one address (or, from an "
+        "address it has not signed in from, from many addresses) attempts wait, with 429 and "
+        "`Retry-After`: exponential backoff, capped."
     ),
     response_model=TokenResponse,
     openapi_extra={

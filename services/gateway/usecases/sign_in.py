@@ -2,7 +2,9 @@
 
 Each step opens its own short unit of work rather than the request's: a failed attempt must be
 recorded (committed) even though the request then fails, and no connection is held while a
-password is hashed.
+password is hashed. An attempt is admitted and counted as a failure in one step, before its
+password is checked (a success then forgives it), so a burst of parallel guesses is held to the
+same limits as guesses made one after another.
 """
 
 from __future__ import annotations
@@ -74,53 +76,35 @@ async def sign_in_staff(
 ) -> SignedIn:
     """Check a staff member's email and password; raises InvalidGrant or TooManyAttempts."""
     email = accounts.normalize_email(email)
-    user, place = f"user:{email}", f"address:{address}"
-    await _throttle(
-        db,
-        settings,
-        {
-            user: settings.login_max_failures_per_username,
-            place: settings.login_max_failures_per_address,
-        },
-    )
+    user = f"user:{email}"
+    await _admit(db, settings, user, address)
     async with db.unit(None) as uow:
         account = await staff.for_login(uow.tx, email=email)
     stored = account.password_hash if account else None
     if not await asyncio.to_thread(accounts.password_matches, stored, password):
-        await _fail(db, settings, [user, place])
         raise InvalidGrant("The email or password is not correct.")
     assert account is not None
     if not account.active:
         raise InvalidGrant(
             "This account is deactivated. Ask your network administrator to reactivate it."
         )
-    async with db.unit(None) as uow:
-        await failures.forget_failures(uow.tx, subject=user)
+    await _succeed(db, settings, user, address)
     return staff_token(settings, account)
 
 
 async def sign_in_client(db: Database, settings: Settings, grant: ClientCredentialsGrant) -> Issued:
     """Check an integration client's credentials; raises InvalidClient or TooManyAttempts."""
-    client, place = f"client:{grant.client_id}", f"address:{grant.address}"
-    await _throttle(
-        db,
-        settings,
-        {
-            client: settings.login_max_failures_per_username,
-            place: settings.login_max_failures_per_address,
-        },
-    )
+    client = f"client:{grant.client_id}"
+    await _admit(db, settings, client, grant.address)
     async with db.unit(None) as uow:
         account = await clients.for_login(uow.tx, client_id=grant.client_id)
     headers = BASIC_CHALLENGE if grant.basic else None
     if not accounts.secret_matches(account.secret_hash if account else None, grant.client_secret):
-        await _fail(db, settings, [client, place])
         raise InvalidClient("The client id or secret is not correct.", headers=headers)
     assert account is not None
     if not account.active:
         raise InvalidClient("This client is deactivated.", headers=headers)
-    async with db.unit(None) as uow:
-        await failures.forget_failures(uow.tx, subject=client)
+    await _succeed(db, settings, client, grant.address)
     return _client_token(settings, account)
 
 
@@ -163,17 +147,47 @@ def _mint(
     )
 
 
-async def _throttle(db: Database, settings: Settings, limits: dict[str, int]) -> None:
-    window = timedelta(seconds=settings.login_window_seconds)
-    async with db.unit(None) as uow:
-        for subject, limit in limits.items():
-            found, now = await failures.recent_failures(uow.tx, subject=subject, window=window)
-            wait = throttle.retry_after(found, limit=limit, window=window, now=now)
-            if wait is not None:
-                raise TooManyAttempts(wait)
+def throttle_policy(settings: Settings) -> throttle.Policy:
+    first = timedelta(seconds=settings.login_backoff_seconds)
+    cap = max(first, timedelta(seconds=settings.login_backoff_max_seconds))
+    return throttle.Policy(
+        per_address=throttle.Backoff(settings.login_free_failures_per_address, first, cap),
+        per_account=throttle.Backoff(settings.login_free_failures_per_account, first, cap),
+    )
 
 
-async def _fail(db: Database, settings: Settings, subjects: list[str]) -> None:
+async def _admit(db: Database, settings: Settings, subject: str, address: str) -> None:
+    """Let one attempt at `subject` from `address` go on to the password check, counted as a
+    failure until it succeeds; raises TooManyAttempts (counting nothing) while it must wait."""
+    policy = throttle_policy(settings)
     window = timedelta(seconds=settings.login_window_seconds)
     async with db.unit(None) as uow:
-        await failures.record_failure(uow.tx, subjects=subjects, window=window)
+        await failures.serialize(uow.tx, subject=subject)
+        found = await failures.failures(
+            uow.tx,
+            subject=subject,
+            address=address,
+            window=window,
+            per_address_cap=policy.per_address.free,
+            known_for=timedelta(days=settings.login_known_address_days),
+        )
+        wait = throttle.retry_after(
+            policy,
+            throttle.Record(
+                address_failures=found.address_failures,
+                address_newest=found.address_newest,
+                account_failures=found.account_failures,
+                account_newest=found.account_newest,
+                known_address=found.known_address,
+                now=found.now,
+            ),
+        )
+        if wait is not None:
+            raise TooManyAttempts(wait)
+        await failures.record_failure(uow.tx, subject=subject, address=address, window=window)
+
+
+async def _succeed(db: Database, settings: Settings, subject: str, address: str) -> None:
+    known_for = timedelta(days=settings.login_known_address_days)
+    async with db.unit(None) as uow:
+        await failures.record_success(uow.tx, subject=subject, address=address, known_for=known_for)

@@ -46,8 +46,8 @@ async def served(app: Any, *, lifespan: str = "off") -> AsyncIterator[str]:
 
 
 def from_address(gateway: RunningService, address: str | None = None) -> httpx.AsyncClient:
-    """A client of the in-process gateway calling from its own address (the login throttle
-    counts per address, so each test that fails sign-ins on purpose gets one of its own)."""
+    """A client of the in-process gateway calling from its own address (the sign-in throttle
+    counts per account and address: a random one by default, so tests never share one)."""
     address = (
         address or f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
     )

@@ -34,7 +34,9 @@ async def create_admin(
     stdin: str | None = None,
     database_url: str | None = None,
 ) -> Ran:
-    """The command as an operator runs it in the gateway's container."""
+    """The command as an operator runs it in the gateway's container: with the gateway's two
+    logins (runtime, and the owner's for the migrations), or with one `database_url` that may do
+    everything."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -44,6 +46,7 @@ async def create_admin(
         "MESOCARE_ENV": "test",
         "DATABASE_URL": gateway.settings.platform.database_url,
         "GATEWAY_DATABASE_URL": database_url or gateway.settings.dsn(),
+        "GATEWAY_MIGRATION_DATABASE_URL": database_url or gateway.settings.migration_dsn(),
     }
     if password is not None:
         env["MESOCARE_ADMIN_PASSWORD"] = password

@@ -1,5 +1,6 @@
 """`POST /auth/token`: staff sign in with a password, integrations with client credentials;
-errors are RFC 6749 codes in problem+json; repeated failures are throttled in the database."""
+errors are RFC 6749 codes in problem+json. The throttle of repeated failures:
+test_sign_in_throttle.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from uuid import uuid4
 
 from shared.auth import TokenVerifier
 from tests.integration.gateway.serving import basic, create_staff, from_address, password_grant
-from tests.support import Parts, RunningService, bearer, running_service, service_settings
+from tests.support import RunningService, bearer
 
 PASSWORD = "a-long-enough-password"
 
@@ -214,70 +215,3 @@ class TestMalformedTokenRequests:
         assert response.status_code == 400
         assert response.json()["error"] == "invalid_request"
         assert "application/x-www-form-urlencoded" in response.json()["detail"]
-
-
-class TestLoginThrottle:
-    async def test_five_failures_for_one_email_lock_it_with_retry_after(
-        self, gateway: RunningService
-    ) -> None:
-        email = unique_email()
-        await create_staff(gateway, uuid4(), email)
-
-        async with from_address(gateway) as client:
-            failures = [
-                (await password_grant(client, email, "wrong")).status_code for _ in range(5)
-            ]
-        async with from_address(gateway) as elsewhere:
-            locked = await password_grant(elsewhere, email, PASSWORD)
-
-        assert failures == [400] * 5
-        assert locked.status_code == 429
-        assert locked.headers["content-type"] == "application/problem+json"
-        assert 0 < int(locked.headers["retry-after"]) <= 300
-        assert "Too many failed sign-in attempts" in locked.json()["detail"]
-
-    async def test_a_success_clears_the_email_s_failures(self, gateway: RunningService) -> None:
-        email = unique_email()
-        await create_staff(gateway, uuid4(), email)
-
-        async with from_address(gateway) as client:
-            for _ in range(4):
-                await password_grant(client, email, "wrong")
-            assert (await password_grant(client, email, PASSWORD)).status_code == 200
-            for _ in range(4):
-                await password_grant(client, email, "wrong")
-            still_open = await password_grant(client, email, PASSWORD)
-
-        assert still_open.status_code == 200
-
-    async def test_many_failures_from_one_address_lock_that_address(
-        self, gateway: RunningService
-    ) -> None:
-        email = unique_email()
-        await create_staff(gateway, uuid4(), email)
-        limit = gateway.settings.login_max_failures_per_address
-
-        async with from_address(gateway, "10.250.0.1") as client:
-            for _ in range(limit):
-                await password_grant(client, unique_email("nobody"), "wrong")
-            from_there = await password_grant(client, email, PASSWORD)
-        async with from_address(gateway, "10.250.0.2") as client:
-            from_elsewhere = await password_grant(client, email, PASSWORD)
-
-        assert from_there.status_code == 429
-        assert from_elsewhere.status_code == 200
-
-    async def test_the_count_holds_across_gateway_replicas(
-        self, parts: Parts, gateway: RunningService
-    ) -> None:
-        email = unique_email()
-        await create_staff(gateway, uuid4(), email)
-        async with from_address(gateway) as client:
-            for _ in range(5):
-                await password_grant(client, email, "wrong")
-
-        settings = service_settings("gateway", parts.platform())
-        async with running_service(settings) as replica, from_address(replica) as client:
-            response = await password_grant(client, email, PASSWORD)
-
-        assert response.status_code == 429
