@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit lint format bench clean compose-smoke
+.PHONY: run test unit lint format bench clean compose-smoke chaos
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,13 @@ bench: $(STAMP)
 # KAFKA_IDEMPOTENCE=false KAFKA_FETCH_MAX_WAIT_MS=10 make compose-smoke.
 compose-smoke: $(STAMP)
 	$(BIN)/python deploy/compose_smoke.py
+
+# Faults while a clinic workload runs (devstack/chaos): the broker down 60 s and paused 30 s, a
+# consumer and a relay SIGKILLed, PostgreSQL restarted; then every effect checked exactly once.
+# A stack of its own on free ports under .devstack/chaos; exits 1 if a check fails. Durations
+# are options: `$(BIN)/python -m devstack.chaos --help`. A trimmed run is part of `make test`.
+chaos: $(STAMP)
+	$(BIN)/python -m devstack.chaos
 
 clean:
 	rm -rf .devstack
