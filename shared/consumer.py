@@ -3,7 +3,10 @@
 Each message is handled in one database transaction that also inserts the inbox row
 (`consumer`, `event_id`); a redelivered event finds its row and is skipped. A handler that keeps
 failing (or a message that cannot be read) goes to `<topic>.dlq` with the error, and the consumer
-moves on. Offsets are committed only after the transaction (or the DLQ write) is done.
+moves on. A failure that is not the event's — the database away (refused, reset, restarting) — is
+no attempt: the consumer waits for it to come back and handles the event then, so a PostgreSQL
+restart never dead-letters (`make chaos` found one that did). Offsets are committed only after
+the transaction (or the DLQ write) is done.
 """
 
 from __future__ import annotations
@@ -43,6 +46,31 @@ Handler = Callable[[UnitOfWork, Any, Delivery], Awaitable[None]]
 the event, and its delivery. What it `emit`s is written to the outbox with its effects."""
 Registry = Mapping[type[Event], Handler]
 
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    ConnectionError,  # refused, reset, aborted, broken pipe
+    TimeoutError,
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08
+    asyncpg.exceptions.ConnectionDoesNotExistError,  # closed in the middle of a query
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+"""Failures of the platform under a handler, not of the event: retried until it comes back."""
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc` is, or was raised while handling, the database going away (a connection
+    PostgreSQL ended surfaces as asyncpg's InterfaceError from the transaction's exit)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, UNAVAILABLE):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
 
 class Consumer:
     """Consumes the topics of the events in `handlers` as consumer group `group`."""
@@ -57,6 +85,7 @@ class Consumer:
         source: str = "mesocare/consumer",
         max_attempts: int = 3,
         retry_backoff: float = 0.2,
+        unavailable_backoff: float = 5.0,
     ) -> None:
         self.pool = pool
         self.platform = platform
@@ -66,6 +95,8 @@ class Consumer:
         self.topics = sorted({event_type.topic for event_type in handlers})
         self.max_attempts = max_attempts
         self.retry_backoff = retry_backoff
+        self.unavailable_backoff = unavailable_backoff
+        """The longest wait between two tries while the database is away."""
         self._consumer: AIOKafkaConsumer | None = None
         self._stopping = False
         self.handled = 0
@@ -157,13 +188,13 @@ class Consumer:
         """Handle one partition's records in order; the offset to commit, if any were handled."""
         position = None
         for record in records:
-            if self._stopping:
+            if self._stopping or not await self._handle_record(record):
                 break
-            await self._handle_record(record)
             position = record.offset + 1
         return position
 
-    async def _handle_record(self, record: ConsumerRecord) -> None:
+    async def _handle_record(self, record: ConsumerRecord) -> bool:
+        """Handle one record (or dead-letter it); False if stopped before it was done."""
         started = time.perf_counter()
         try:
             envelope = read_envelope(
@@ -171,11 +202,11 @@ class Consumer:
             )
         except MalformedMessage as exc:
             await self._dead_letter(record, f"malformed message: {exc}")
-            return
+            return True
         handler = self.handlers.get(envelope.type)
         if handler is None:
             self._outcomes.add(1, {"group": self.group, "outcome": "ignored"})
-            return  # another consumer's event on a shared topic
+            return True  # another consumer's event on a shared topic
         delivery = Delivery(envelope=envelope, partition=record.partition, offset=record.offset)
         with telemetry.span_from(
             envelope.traceparent,
@@ -194,9 +225,10 @@ class Consumer:
             except MalformedMessage as exc:
                 span.set_status(Status(StatusCode.ERROR, str(exc)))
                 await self._dead_letter(record, f"malformed message: {exc}")
-                return
+                return True
             error: Exception | None = None
-            for attempt in range(1, self.max_attempts + 1):
+            attempt, waited = 1, 0.0
+            while attempt <= self.max_attempts:
                 try:
                     outcome = await self._handle_once(handler, event, delivery)
                     self._outcomes.add(1, {"group": self.group, "outcome": outcome})
@@ -204,24 +236,41 @@ class Consumer:
                         time.perf_counter() - started,
                         {"group": self.group, "topic": record.topic, "type": envelope.type},
                     )
-                    return
+                    return True
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
-                    error = exc
+                    if not unavailable(exc):
+                        error = exc
+                        log.warning(
+                            "handler failed",
+                            extra={
+                                "event_type": envelope.type,
+                                "event_id": str(envelope.id),
+                                "attempt": attempt,
+                                "error": repr(exc),
+                            },
+                        )
+                        if attempt < self.max_attempts:
+                            await asyncio.sleep(self.retry_backoff * 2 ** (attempt - 1))
+                        attempt += 1
+                        continue
+                    if self._stopping:
+                        return False  # not committed: handled after the restart
+                    waited = min(max(waited * 2, self.retry_backoff), self.unavailable_backoff)
                     log.warning(
-                        "handler failed",
+                        "database unavailable; the event waits for it",
                         extra={
                             "event_type": envelope.type,
                             "event_id": str(envelope.id),
-                            "attempt": attempt,
                             "error": repr(exc),
+                            "retry_in_s": waited,
                         },
                     )
-                    if attempt < self.max_attempts:
-                        await asyncio.sleep(self.retry_backoff * 2 ** (attempt - 1))
+                    await asyncio.sleep(waited)
             span.set_status(Status(StatusCode.ERROR, repr(error)))
             await self._dead_letter(record, f"handler failed {self.max_attempts} times: {error!r}")
+            return True
 
     async def _handle_once(self, handler: Handler, event: Event, delivery: Delivery) -> str:
         async with self.pool.acquire() as conn, conn.transaction():

@@ -101,6 +101,50 @@ class TestAHandlerThatKeepsFailing:
         )
 
 
+class TestTheDatabaseGoingAway:
+    async def test_is_waited_out_and_the_event_handled_once_never_dead_lettered(
+        self, parts: Parts, inbox_pool: Any, treating: Stage, formulary: RunningService
+    ) -> None:
+        """PostgreSQL ends the handler's connection (as a restart does) more times than a
+        failing handler gets attempts: not the event's fault, so it is handled when the
+        database answers again (make chaos found a confirmation lost to a DLQ this way)."""
+        network = uuid4()
+        cut, handled = 0, []
+
+        async def on_a_flaky_database(uow: Any, event: SessionCompleted, d: Delivery) -> None:
+            nonlocal cut
+            if event.network_id != network:
+                return
+            if cut < 4:
+                cut += 1
+                await uow.tx.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+            handled.append(event.appointment_id)
+
+        consumer = Consumer(
+            pool=inbox_pool,
+            platform=parts.platform(),
+            group=f"flaky-db-{uuid4()}",
+            handlers={SessionCompleted: on_a_flaky_database},
+            max_attempts=2,
+            retry_backoff=0.05,
+            unavailable_backoff=0.2,
+        )
+        async with consuming(consumer):
+            session = await completed_treatment(treating, formulary, network=network)
+            await eventually(lambda: _async(session.appointment_id in handled))
+        assert cut == 4
+        # The consultation before the treatment completed too: each handled once.
+        assert handled.count(session.appointment_id) == 1
+        assert len(handled) == len(set(handled))
+        assert consumer.dead_lettered == 0
+        assert (
+            await inbox_pool.fetchval(
+                "SELECT count(*) FROM inbox WHERE event_id = $1", session.event_id
+            )
+            == 1
+        )
+
+
 class TestAMalformedMessage:
     async def test_goes_to_the_dlq_and_the_consumer_keeps_going(
         self, parts: Parts, inbox_pool: Any, treating: Stage, formulary: RunningService
