@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from devstack.stack import SERVICES, LocalStack
@@ -252,12 +252,34 @@ class Observer:
         """Every message of `topics`, read from the beginning: occurrences of each `ce_id`."""
         ends = await self.end_offsets(topics)
         found: dict[str, Counter[str]] = {tp.topic: Counter() for tp in ends}
+        for record in await self._read_to_end(ends, "chaos-observer-census", within=120):
+            found[record.topic][dict(record.headers or []).get("ce_id", b"?").decode()] += 1
+        return found
+
+    async def dead_letters(self) -> list[str]:
+        """What the DLQ topics hold: one line per message (topic, consumer, error)."""
+        lines: list[str] = []
+        ends = await self.end_offsets(DLQ_NAMES)
+        for record in await self._read_to_end(ends, "chaos-observer-dlq", within=30):
+            headers = {k: v.decode(errors="replace") for k, v in record.headers or []}
+            lines.append(
+                f"{record.topic} [{headers.get('dlq_consumer', '?')}] "
+                f"{headers.get('ce_type', '?')} {headers.get('ce_id', '?')}: "
+                f"{headers.get('dlq_error', '?')[:300]}"
+            )
+        return lines
+
+    async def _read_to_end(
+        self, ends: dict[TopicPartition, int], client_id: str, *, within: float
+    ) -> list[ConsumerRecord]:
+        """Every message of the partitions in `ends`, from the beginning up to those ends."""
         pending = {tp for tp, end in ends.items() if end > 0}
+        read: list[ConsumerRecord] = []
         if not pending:
-            return found
+            return read
         reader = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
-            client_id="chaos-observer-census",
+            client_id=client_id,
             enable_auto_commit=False,
             fetch_max_wait_ms=50,
         )
@@ -265,54 +287,18 @@ class Observer:
         try:
             reader.assign(list(pending))
             await reader.seek_to_beginning(*pending)
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + within
             while pending and time.monotonic() < deadline:
                 batches = await reader.getmany(timeout_ms=500, max_records=2000)
                 for tp, records in batches.items():
-                    for record in records:
-                        headers = dict(record.headers or [])
-                        found[tp.topic][headers.get("ce_id", b"?").decode()] += 1
+                    read.extend(records)
                     if records and records[-1].offset + 1 >= ends[tp]:
                         pending.discard(tp)
         finally:
             await reader.stop()
         if pending:
             raise TimeoutError(f"could not read {sorted(str(tp) for tp in pending)} to the end")
-        return found
-
-    async def dead_letters(self) -> list[str]:
-        """What the DLQ topics hold: one line per message (topic, consumer, error)."""
-        ends = await self.end_offsets(DLQ_NAMES)
-        pending = {tp for tp, end in ends.items() if end > 0}
-        lines: list[str] = []
-        if not pending:
-            return lines
-        reader = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            client_id="chaos-observer-dlq",
-            enable_auto_commit=False,
-            fetch_max_wait_ms=50,
-        )
-        await reader.start()
-        try:
-            reader.assign(list(pending))
-            await reader.seek_to_beginning(*pending)
-            deadline = time.monotonic() + 30
-            while pending and time.monotonic() < deadline:
-                batches = await reader.getmany(timeout_ms=500)
-                for tp, records in batches.items():
-                    for record in records:
-                        headers = {k: v.decode(errors="replace") for k, v in record.headers or []}
-                        lines.append(
-                            f"{tp.topic} [{headers.get('dlq_consumer', '?')}] "
-                            f"{headers.get('ce_type', '?')} {headers.get('ce_id', '?')}: "
-                            f"{headers.get('dlq_error', '?')[:300]}"
-                        )
-                    if records and records[-1].offset + 1 >= ends[tp]:
-                        pending.discard(tp)
-        finally:
-            await reader.stop()
-        return lines
+        return read
 
     # -- waiting for the system to be whole ------------------------------------------------
 
