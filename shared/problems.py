@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import PROBLEM_JSON, ProblemError, TooManyRequests, type_uri
@@ -22,6 +23,20 @@ def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None
 def _field_path(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or str(loc[0]) if loc else ""
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on the request's path.
+
+    Starlette's 405 names only the methods of the first route whose path matched, but a path
+    often has one route per method (`GET` and `POST /v1/clinics`)."""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        pattern = getattr(route, "path_regex", None)
+        if route.methods and pattern is not None and pattern.match(path):
+            methods |= route.methods
+    return sorted(methods)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -65,6 +80,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return problem_response(
             {
                 "type": type_uri(
@@ -77,7 +95,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                 "detail": str(exc.detail),
                 "instance": request.url.path,
             },
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
 
     @app.exception_handler(Exception)

@@ -182,6 +182,23 @@ class TestBadInput:
         assert accepted.status_code == 201, accepted.text
         assert await clinics_of(booking, network) == 1
 
+    @pytest.mark.parametrize(
+        ("method", "path", "allow"),
+        [
+            ("DELETE", PATH, "GET, POST"),
+            ("PUT", f"{PATH}/{uuid4()}", "GET, PATCH"),
+            ("OPTIONS", f"/v1/practitioners/{uuid4()}/time-off/{uuid4()}", "DELETE"),
+            ("POST", "/healthz", "GET"),
+        ],
+    )
+    async def test_a_method_the_path_does_not_answer_is_405_allowing_every_one_it_does(
+        self, booking: RunningService, method: str, path: str, allow: str
+    ) -> None:
+        response = await booking.client.request(method, path, headers=admin(booking, uuid4()))
+        assert response.status_code == 405
+        assert response.headers["allow"] == allow
+        assert response.json()["type"].endswith("/method-not-allowed")
+
     async def test_unknown_path_is_404_problem(self, booking: RunningService) -> None:
         response = await booking.client.get("/v1/nothing-here")
         assert response.status_code == 404
