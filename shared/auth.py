@@ -207,7 +207,11 @@ async def current_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_roles(*roles: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+RoleCheck = Callable[[Principal], Coroutine[Any, Any, Principal]]
+_ROLE_CHECKS: dict[RoleCheck, frozenset[str]] = {}
+
+
+def require_roles(*roles: str) -> RoleCheck:
     """A dependency that lets through callers holding at least one of `roles`."""
     unknown = set(roles) - ROLES
     if unknown:
@@ -218,4 +222,10 @@ def require_roles(*roles: str) -> Callable[[Principal], Coroutine[Any, Any, Prin
             raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(roles))}.")
         return principal
 
+    _ROLE_CHECKS[_check] = frozenset(roles)
     return _check
+
+
+def roles_required(dependency: Callable[..., Any]) -> frozenset[str] | None:
+    """The roles a `require_roles` dependency lets through (None for any other function)."""
+    return _ROLE_CHECKS.get(dependency)

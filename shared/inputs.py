@@ -9,9 +9,11 @@ it would be a 500 or a dropped connection.
   `Annotated[str, Field(min_length=1, max_length=100), NotBlank]`.
 - **Timezones** (`Timezone`) are the canonical IANA names of
   `shared.vocabulary.canonical_timezones`.
-- **Dates and instants** (`Day`, `Instant`) lie in the years 1900 to 2999: date arithmetic near
+- **Dates and instants** (`Day`, `Instant`) are written out (RFC 3339), never a number that
+  pydantic would read as a Unix timestamp, and lie in the years 1900 to 2999: date arithmetic near
   the ends of Python's calendar (years 1 and 9999) overflows, and nothing a clinic books, records
   or receives lies outside them.
+- **Flags** (`Flag`) are JSON's true and false, nothing that could pass for them.
 - **Whole numbers** are bounded where they are declared (`Field(ge=…, le=…)`); a column of type
   `integer` holds at most `INT4_MAX`, a `bigint` `INT8_MAX`.
 - **A change** (`PATCH`) leaves out what it does not change and sends null to clear what may be
@@ -20,6 +22,7 @@ it would be a 500 or a dropped connection.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -28,6 +31,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
@@ -48,6 +52,16 @@ INT8_MAX = 2**63 - 1
 
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2999
+
+RULES = "x-rules"
+"""Where a JSON Schema lists the rules its value is held to that JSON Schema cannot state
+(`shared.openapi` gathers them onto the operation's 422 answer)."""
+
+
+def rules(*refused: str) -> dict[str, Any]:
+    """`json_schema_extra` listing rules a JSON Schema cannot state."""
+    return {RULES: list(refused)}
+
 
 # -- text --------------------------------------------------------------------------------------
 
@@ -79,12 +93,20 @@ class Strict(BaseModel):
     """The base of every request body: unknown fields are refused (a typo is a 422, not ignored),
     and so is a NUL character in any field (PostgreSQL's `text` cannot store it)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=rules("Text holds no NUL character (U+0000)")
+    )
 
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         return no_nul(value)
+
+
+# -- flags -------------------------------------------------------------------------------------
+
+Flag = Annotated[bool, Field(strict=True)]
+"""true or false, as JSON has them: not 0, 1 or "yes", which a lax bool takes."""
 
 
 # -- names -------------------------------------------------------------------------------------
@@ -102,7 +124,27 @@ def not_blank(value: str) -> str:
     return text
 
 
-NotBlank = AfterValidator(not_blank)
+class _NotBlank:
+    """`not_blank` after the type's own validation; the JSON Schema lists the rule."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(not_blank, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            **handler(schema),
+            **rules(
+                "Names and texts that must say something hold a "
+                "visible character (not only spaces or invisible ones)"
+            ),
+        }
+
+
+NotBlank = _NotBlank()
 Name = Annotated[str, Field(min_length=1, max_length=200), NotBlank]
 """A name (of a clinic, a room, a person, a treatment, an ingredient…): something visible."""
 
@@ -127,6 +169,7 @@ Timezone = Annotated[
         max_length=64,
         description="Canonical IANA timezone (Area/Location, or UTC)",
         examples=["Europe/Paris"],
+        json_schema_extra=rules("A timezone is a canonical IANA name (Europe/Paris, UTC)"),
     ),
     AfterValidator(canonical_timezone),
 ]
@@ -140,6 +183,16 @@ def _in_years(value: date) -> None:
         raise ValueError(f"must lie in the years {EARLIEST_YEAR} to {LATEST_YEAR}")
 
 
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _not_a_number(value: Any) -> Any:
+    """Refuses what pydantic would read as a Unix timestamp: a date or time is written out."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("write a date as 2026-11-24, a time as 2026-11-24T18:00:00+01:00")
+    return value
+
+
 def day_in_range(value: date) -> date:
     _in_years(value)
     return value
@@ -151,9 +204,20 @@ def instant_in_range(value: datetime) -> datetime:
     return value
 
 
-Day = Annotated[date, AfterValidator(day_in_range)]
+IN_YEARS = f"Dates and times lie in the years {EARLIEST_YEAR} to {LATEST_YEAR}"
+Day = Annotated[
+    date,
+    Field(json_schema_extra=rules(IN_YEARS)),
+    BeforeValidator(_not_a_number),
+    AfterValidator(day_in_range),
+]
 """A calendar date in the years 1900 to 2999."""
-Instant = Annotated[datetime, AfterValidator(instant_in_range)]
+Instant = Annotated[
+    datetime,
+    Field(json_schema_extra=rules(IN_YEARS)),
+    BeforeValidator(_not_a_number),
+    AfterValidator(instant_in_range),
+]
 """A date and time in the years 1900 to 2999."""
 
 

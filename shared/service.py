@@ -14,11 +14,11 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from opentelemetry import context as otel_context
@@ -41,6 +41,7 @@ from shared.db import (
 from shared.errors import PROBLEM_JSON, Invalid, type_uri
 from shared.http import KEEP_ALIVE_SECONDS
 from shared.kafka import broker_reachable
+from shared.openapi import complete_document
 from shared.outbox import Relay
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings, refuse
@@ -49,39 +50,6 @@ from shared.uow import Database, enter_tenant
 log = logging.getLogger("mesocare.service")
 
 DEMO_SEED_LOCK_ID = 0x64656D6F  # "demo"
-
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "RFC 9457 problem details",
-    "properties": {
-        "type": {"type": "string", "format": "uri"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "instance": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-            },
-        },
-    },
-    "required": ["type", "title", "status"],
-}
-
-
-def problem(description: str) -> dict[str, Any]:
-    """An OpenAPI response entry for a problem+json answer."""
-    return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
-
-
-COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: problem("Malformed JSON body"),
-    401: problem("Missing, invalid or expired bearer token"),
-    422: problem("The request is not valid; `errors` names the fields"),
-}
-
 
 DemoSeeder = Callable[[asyncpg.Connection, UUID], Awaitable[Any]]
 Resource = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[Any]]
@@ -245,11 +213,11 @@ def build_app(spec: ServiceSpec) -> FastAPI:
         description=spec.description,
         version=spec.version,
         lifespan=lifespan,
-        responses=COMMON_RESPONSES,
         # Server spans and the duration histogram come from RequestContext, not FastAPI's own.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_problem_handlers(app)
+    complete_document(app)
     _install_probes(app)
     for router in spec.routers:
         app.include_router(router, prefix=spec.prefix)
@@ -414,6 +382,14 @@ class RequestContext:
             telemetry.request_id_var.reset(rid_token)
 
 
+ReadinessChecks = Annotated[
+    str,
+    Query(
+        description="Comma-separated: `database`, `broker`",
+        pattern=r"^\s*(?:(?:database|broker)\s*)?(?:,\s*(?:(?:database|broker)\s*)?)*$",
+    ),
+]
+
 UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
@@ -449,7 +425,7 @@ def _install_probes(app: FastAPI) -> None:
         ),
         responses={503: {"description": "A required check failed"}},
     )
-    async def readyz(request: Request, checks: str = "database,broker") -> JSONResponse:
+    async def readyz(request: Request, checks: ReadinessChecks = "database,broker") -> JSONResponse:
         state = await request.app.state.readiness.state()
         required = [c.strip() for c in checks.split(",") if c.strip()]
         unknown = sorted(set(required) - set(state))

@@ -24,7 +24,7 @@ from services.booking.domain import (
     Status,
     TreatmentKind,
 )
-from shared.inputs import INT4_MAX, Day, Instant, Name, NotBlank, Omittable, Strict, Timezone
+from shared.inputs import INT4_MAX, Day, Flag, Instant, Name, NotBlank, Omittable, Strict, Timezone
 from shared.pagination import Page
 
 
@@ -329,7 +329,7 @@ class SessionStart(Strict):
 
 class PreparationIn(Strict):
     disinfection: str = Field(min_length=1, max_length=200)
-    numbing_cream: bool
+    numbing_cream: Flag
     numbing_product: str | None = Field(None, max_length=200)
 
 

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from services.formulary.domain import Category, Certainty, Indication, IngredientStatus
 from shared import vocabulary
-from shared.inputs import INT4_MAX, Day, Name, Strict
+from shared.inputs import INT4_MAX, Day, Flag, Name, Strict
 from shared.pagination import Page
 
 Code = Annotated[
@@ -90,8 +90,8 @@ class IngredientCreate(Strict):
     max_amount_per_session: Amount
     unit: Unit
     contraindicated_conditions: list[Code] = Field(default_factory=list, max_length=50)
-    pigmentation_risk: bool = False
-    approved: bool = Field(True, description="Put it on the network's approved list at once")
+    pigmentation_risk: Flag = False
+    approved: Flag = Field(True, description="Put it on the network's approved list at once")
 
 
 class IngredientUpdate(Strict):
@@ -103,7 +103,7 @@ class IngredientUpdate(Strict):
     max_amount_per_session: Amount | None = None
     unit: Unit | None = None
     contraindicated_conditions: list[Code] | None = Field(None, max_length=50)
-    pigmentation_risk: bool | None = None
+    pigmentation_risk: Flag | None = None
     status: IngredientStatus | None = None
 
 

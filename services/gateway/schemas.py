@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, EmailStr, Field
 
-from shared.inputs import NotBlank, Strict
+from shared.inputs import Flag, NotBlank, Strict
 
 DisplayName = Annotated[str, Field(min_length=1, max_length=120), NotBlank]
 Password = Annotated[str, Field(min_length=1, max_length=256, description="At least 12 characters")]
@@ -32,7 +32,7 @@ class StaffUpdate(Strict):
     password: Password | None = Field(None, description="A new password (an admin reset)")
     roles: list[str] | None = Field(None, min_length=1)
     clinic_ids: list[UUID] | None = None
-    active: bool | None = Field(None, description="false deactivates: no sign-in, sessions end")
+    active: Flag | None = Field(None, description="false deactivates: no sign-in, sessions end")
 
 
 class StaffRead(BaseModel):
@@ -64,7 +64,7 @@ class ClientUpdate(Strict):
     name: Annotated[str, Field(min_length=1, max_length=120)] | None = None
     roles: list[str] | None = None
     clinic_ids: list[UUID] | None = None
-    active: bool | None = Field(None, description="false deactivates: no new tokens")
+    active: Flag | None = Field(None, description="false deactivates: no new tokens")
 
 
 class ClientRead(BaseModel):

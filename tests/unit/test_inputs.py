@@ -135,3 +135,14 @@ class TestChanges:
         nickname = Body.model_json_schema()["properties"]["nickname"]
         assert nickname["type"] == "string"
         assert "anyOf" not in nickname
+
+
+class TestWrittenOutDates:
+    @pytest.mark.parametrize("value", [0, 0.5, "0.5", "1700000000", " 12 ", "1e9"])
+    def test_a_number_is_not_taken_for_a_date_or_a_time(self, value: Any) -> None:
+        assert refused({"day": value}) == ["day"]
+        assert refused({"at": value}) == ["at"]
+
+    def test_written_out_ones_are(self) -> None:
+        body = Body.model_validate({"day": "2026-11-24", "at": "2026-11-24T18:00:00+01:00"})
+        assert body.day == date(2026, 11, 24)

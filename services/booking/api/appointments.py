@@ -31,8 +31,8 @@ from services.booking.usecases import appointments, sessions
 from services.booking.usecases.appointments import AppointmentQuery
 from services.booking.usecases.caller import Caller
 from shared.inputs import Day, Instant
+from shared.openapi import problem, rules
 from shared.pagination import Cursor, Limit
-from shared.service import problem
 from shared.uow import Db, IdempotentUoW, UnitOfWorkRoute, UoW
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["appointments"])
@@ -41,6 +41,17 @@ NOT_FOUND = problem("No such appointment in your network")
 FORBIDDEN = problem("Your role or clinic scope does not allow this")
 ILLEGAL = problem("Not allowed in the appointment's current status (`allowed_actions`)")
 TAKEN = problem("The practitioner or the room is taken then (`practitioner-taken`, `room-taken`)")
+BOOKING_RULES = rules(
+    "The request is not valid; `errors` names the fields",
+    "The clinic, room, practitioner and treatment type are of your network (the room of the "
+    "clinic, the practitioner working there)",
+    "The patient is known to records in your network (`unknown-patient`)",
+    "A treatment follows a completed consultation for its indication (`consultation-required`)",
+    "The end is after the start, as long as the treatment type says, not in the past, on the "
+    "clinic's slot grid (`end-not-after-start`, `duration-mismatch`, `start-in-past`, "
+    "`off-grid`)",
+    "The practitioner is qualified, licensed, working and not on time off then",
+)
 
 LocalDate = Annotated[Day | None, Query(alias="date", description="Local date; needs clinic_id")]
 From = Annotated[Instant | None, Query(alias="from")]
@@ -57,6 +68,7 @@ To = Annotated[Instant | None, Query(alias="to")]
         "`clinic_id` + `date` is the clinic-day view (a local date in the clinic's timezone). "
         "`from` / `to` bound the start time (RFC 3339 with offset). Paginated by `cursor`."
     ),
+    responses={404: problem("No such clinic in your network (`clinic_id`)")},
 )
 async def list_appointments(
     who: Reader,
@@ -100,6 +112,7 @@ async def get_appointment(appointment_id: UUID, who: Reader, uow: UoW) -> Appoin
     responses={
         403: FORBIDDEN,
         409: TAKEN,
+        422: BOOKING_RULES,
         503: problem("Records could not confirm the patient (fail closed)"),
     },
 )
@@ -120,7 +133,7 @@ async def book(
     "/appointments/{appointment_id}/reschedule",
     summary="Move a booked appointment (time, and optionally room or practitioner)",
     description="Same checks as booking. Emits AppointmentRescheduled.",
-    responses={403: FORBIDDEN, 404: NOT_FOUND, 409: TAKEN},
+    responses={403: FORBIDDEN, 404: NOT_FOUND, 409: TAKEN, 422: BOOKING_RULES},
 )
 async def reschedule(
     appointment_id: UUID, body: Reschedule, who: Booker, uow: UoW

@@ -12,7 +12,7 @@ from services.booking.api.deps import Reader
 from services.booking.schemas import Availability
 from services.booking.usecases import availability as slots
 from shared.inputs import Day
-from shared.service import problem
+from shared.openapi import problem, rules
 from shared.uow import UnitOfWorkRoute, UoW
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["availability"])
@@ -27,7 +27,14 @@ router = APIRouter(route_class=UnitOfWorkRoute, tags=["availability"])
         "the practitioner's appointments anywhere and of the room's, for practitioners who "
         "treat the indication with a licence valid that day. Slots already past are left out."
     ),
-    responses={404: problem("No such clinic in your network")},
+    responses={
+        404: problem("No such clinic in your network"),
+        422: rules(
+            "The request is not valid; `errors` names the fields",
+            "`to` is not before `from`, at most 31 days after it",
+            "The treatment type is of your network",
+        ),
+    },
 )
 async def availability(
     who: Reader,

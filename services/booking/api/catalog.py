@@ -16,8 +16,8 @@ from services.booking.schemas import (
     TreatmentTypeRead,
 )
 from services.booking.usecases import catalog
+from shared.openapi import problem
 from shared.pagination import Cursor, Limit
-from shared.service import problem
 from shared.uow import IdempotentUoW, UnitOfWorkRoute, UoW
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["treatment types and prices"])

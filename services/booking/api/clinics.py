@@ -17,8 +17,8 @@ from services.booking.schemas import (
     RoomRead,
 )
 from services.booking.usecases import clinics
+from shared.openapi import problem
 from shared.pagination import Cursor, Limit
-from shared.service import problem
 from shared.uow import IdempotentUoW, UnitOfWorkRoute, UoW
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["clinics"])

@@ -11,7 +11,7 @@ from services.booking.api.deps import Authorization, Booker, Reader, Records
 from services.booking.schemas import TreatmentPlanCreate, TreatmentPlanRead
 from services.booking.usecases import plans
 from services.booking.usecases.caller import Caller
-from shared.service import problem
+from shared.openapi import problem
 from shared.uow import IdempotentUoW, UnitOfWorkRoute, UoW
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["treatment plans"])

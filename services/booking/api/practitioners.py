@@ -19,8 +19,8 @@ from services.booking.schemas import (
     WorkingHoursSet,
 )
 from services.booking.usecases import practitioners
+from shared.openapi import problem
 from shared.pagination import Cursor, Limit
-from shared.service import problem
 from shared.uow import IdempotentUoW, UnitOfWorkRoute, UoW
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["practitioners"])

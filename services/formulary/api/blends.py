@@ -12,8 +12,8 @@ from services.formulary.api.views import FORBIDDEN, NOT_FOUND
 from services.formulary.domain import Indication
 from services.formulary.schemas import BlendCreate, BlendPage, BlendRead
 from services.formulary.usecases import blends
+from shared.openapi import problem
 from shared.pagination import Cursor, Limit, encode_cursor, page_of
-from shared.service import problem
 from shared.uow import IdempotentUoW, UnitOfWorkRoute, UoW
 
 router = APIRouter(tags=["blends"], route_class=UnitOfWorkRoute)

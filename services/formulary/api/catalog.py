@@ -24,8 +24,8 @@ from services.formulary.schemas import (
     IngredientUpdate,
 )
 from services.formulary.usecases import catalog
+from shared.openapi import problem
 from shared.pagination import Cursor, Limit, encode_cursor, page_of
-from shared.service import problem
 from shared.uow import IdempotentUoW, UnitOfWorkRoute, UoW
 
 CodeParam = Annotated[str, Path(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from services.formulary.api.deps import Reader
 from services.formulary.schemas import CrossCheckRead, CrossCheckRequest
 from services.formulary.usecases import cross_checks
-from shared.service import problem
+from shared.openapi import problem
 from shared.uow import UnitOfWorkRoute, UoW
 
 router = APIRouter(tags=["cross-checks"], route_class=UnitOfWorkRoute)

@@ -20,8 +20,8 @@ from services.formulary.schemas import (
     RecallCreate,
 )
 from services.formulary.usecases import lots, recalls
+from shared.openapi import problem
 from shared.pagination import Cursor, Limit, encode_cursor, page_of
-from shared.service import problem
 from shared.uow import IdempotentUoW, UnitOfWorkRoute, UoW
 
 router = APIRouter(tags=["lots"], route_class=UnitOfWorkRoute)

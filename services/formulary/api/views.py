@@ -20,7 +20,7 @@ from services.formulary.schemas import (
 from services.formulary.usecases.blends import CatalogBlend
 from services.formulary.usecases.catalog import ApprovedCodes, ListedIngredient
 from services.formulary.usecases.lots import today
-from shared.service import problem
+from shared.openapi import problem
 
 FORBIDDEN = problem("Only a network admin may change the formulary")
 NOT_FOUND = problem("No such object in your network")

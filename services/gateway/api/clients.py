@@ -17,8 +17,8 @@ from services.gateway.schemas import (
     ClientUpdate,
 )
 from services.gateway.usecases import clients
+from shared.openapi import problem
 from shared.pagination import Cursor, Limit
-from shared.service import problem
 from shared.uow import UnitOfWorkRoute, UoW
 
 router = APIRouter(prefix="/v1/clients", tags=["integration clients"], route_class=UnitOfWorkRoute)

@@ -16,7 +16,7 @@ from opentelemetry.trace import SpanKind
 
 from shared import telemetry
 from shared.errors import NotFound, Unavailable
-from shared.service import problem
+from shared.openapi import problem
 
 router = APIRouter(tags=["service proxy"])
 
@@ -98,6 +98,7 @@ for _method in METHODS:
         responses={
             404: problem("No such service (or the service's own 404)"),
             503: problem("The service is unreachable or did not answer in time"),
+            "default": {"description": "The service's own answer, unchanged"},
         },
         include_in_schema=_method not in ("HEAD", "OPTIONS"),
     )

@@ -11,8 +11,8 @@ from services.gateway.api.deps import Admin
 from services.gateway.repository.staff import StaffAccount
 from services.gateway.schemas import StaffCreate, StaffPage, StaffRead, StaffUpdate
 from services.gateway.usecases import staff
+from shared.openapi import problem
 from shared.pagination import Cursor, Limit
-from shared.service import problem
 from shared.uow import UnitOfWorkRoute, UoW
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"], route_class=UnitOfWorkRoute)

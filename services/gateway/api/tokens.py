@@ -15,7 +15,7 @@ from services.gateway.domain.errors import InvalidClient, InvalidRequest, Unsupp
 from services.gateway.schemas import TokenResponse
 from services.gateway.usecases import sign_in
 from services.gateway.usecases.sign_in import BASIC_CHALLENGE, ClientCredentialsGrant, PasswordGrant
-from shared.service import problem
+from shared.openapi import problem, rules
 from shared.uow import Db, UnitOfWorkRoute
 
 router = APIRouter(tags=["authentication"], route_class=UnitOfWorkRoute)
@@ -133,7 +133,13 @@ Grant = Annotated[PasswordGrant | ClientCredentialsGrant, Depends(token_grant)]
         }
     },
     responses={
-        400: problem("invalid_request, invalid_grant or unsupported_grant_type"),
+        400: rules(
+            "invalid_request, invalid_grant or unsupported_grant_type",
+            "grant_type=password needs a username and a password",
+            "grant_type=client_credentials needs client_id and client_secret, in the form or as "
+            "HTTP Basic authentication (one way, not both)",
+            "Each parameter at most once",
+        ),
         401: problem("invalid_client"),
         429: problem("Too many failed attempts; see Retry-After"),
     },

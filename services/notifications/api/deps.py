@@ -12,7 +12,7 @@ from services.notifications import policies
 from services.notifications.clock import Clock
 from services.notifications.settings import Settings
 from shared.auth import Principal, require_roles
-from shared.service import problem
+from shared.openapi import problem
 
 Staff = Annotated[Principal, Depends(require_roles(*policies.STAFF))]
 Admin = Annotated[Principal, Depends(require_roles(*policies.ADMINS))]

@@ -10,8 +10,8 @@ from services.notifications.api.deps import FORBIDDEN, Staff
 from services.notifications.domain import MessageKind
 from services.notifications.schemas import MessageRead, MessageStatus, MessageSummary
 from services.notifications.usecases import messages
+from shared.openapi import problem
 from shared.pagination import Cursor, Limit, Page
-from shared.service import problem
 from shared.uow import UnitOfWorkRoute, UoW
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["notifications"])

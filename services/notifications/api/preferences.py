@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from services.notifications.api.deps import FORBIDDEN, Now, Staff
 from services.notifications.schemas import Preferences, PreferencesRead
 from services.notifications.usecases import preferences
-from shared.service import problem
+from shared.openapi import problem
 from shared.uow import UnitOfWorkRoute, UoW
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["notifications"])

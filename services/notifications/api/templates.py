@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from services.notifications.api.deps import ADMIN_ONLY, FORBIDDEN, Admin, Now, Staff
 from services.notifications.domain import MessageKind
 from services.notifications.schemas import TemplateRead, TemplateUpdate
 from services.notifications.usecases import templates
+from shared.inputs import rules
 from shared.uow import UnitOfWorkRoute, UoW
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["notifications"])
+
+Locale = Annotated[
+    str,
+    Path(
+        description="A language tag: en, es-MX (es_MX and any case too)",
+        json_schema_extra=rules(
+            "`locale` is a language tag such as en or es-MX (`invalid-locale`)"
+        ),
+    ),
+]
 
 
 @router.get(
@@ -18,7 +31,7 @@ router = APIRouter(route_class=UnitOfWorkRoute, tags=["notifications"])
     summary="The templates of one message kind in one locale (the network's own or the default)",
     responses={403: FORBIDDEN},
 )
-async def get_template(kind: MessageKind, locale: str, who: Staff, uow: UoW) -> TemplateRead:
+async def get_template(kind: MessageKind, locale: Locale, who: Staff, uow: UoW) -> TemplateRead:
     return await templates.template(uow, who, kind, locale)
 
 
@@ -32,6 +45,6 @@ async def get_template(kind: MessageKind, locale: str, who: Staff, uow: UoW) -> 
     responses={403: ADMIN_ONLY},
 )
 async def put_template(
-    kind: MessageKind, locale: str, body: TemplateUpdate, who: Admin, uow: UoW, now: Now
+    kind: MessageKind, locale: Locale, body: TemplateUpdate, who: Admin, uow: UoW, now: Now
 ) -> TemplateRead:
     return await templates.set_wording(uow, who, kind, locale, body, now=now)

@@ -11,8 +11,8 @@ from services.records.api import views
 from services.records.api.deps import ChartCaller
 from services.records.schemas import AuditPage, ChartExport
 from services.records.usecases import audit
+from shared.openapi import problem
 from shared.pagination import Cursor, Limit
-from shared.service import problem
 from shared.uow import UnitOfWorkRoute, UoW
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["audit and export"])

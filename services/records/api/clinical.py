@@ -20,7 +20,7 @@ from services.records.schemas import (
     SafetyProfileWrite,
 )
 from services.records.usecases import clinical
-from shared.service import problem
+from shared.openapi import problem, rules
 from shared.uow import UnitOfWorkRoute, UoW
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["clinical"])
@@ -28,7 +28,10 @@ router = APIRouter(route_class=UnitOfWorkRoute, tags=["clinical"])
 NOT_FOUND = problem("No such patient in your network (the attempt is audited)")
 FORBIDDEN = problem("Your role may not do this (the attempt is audited)")
 STALE = problem("The version you sent is not the current one (`current_version`)")
-IF_MATCH_REQUIRED = problem("Send If-Match (or `expected_version`)")
+IF_MATCH_REQUIRED = rules(
+    "Send If-Match (or `expected_version`)",
+    "A change names the version it changes: If-Match with the ETag read, or `expected_version`",
+)
 
 
 @router.get(

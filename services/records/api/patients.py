@@ -20,8 +20,8 @@ from services.records.schemas import (
     PatientUpdate,
 )
 from services.records.usecases import patients
+from shared.openapi import problem, rules
 from shared.pagination import Cursor, Limit
-from shared.service import problem
 from shared.uow import IdempotentUoW, UnitOfWorkRoute, UoW
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["patients"])
@@ -60,7 +60,14 @@ async def register_patient(
     "/patients",
     summary="Search patients by name, email or phone (partial, case-insensitive)",
     description="Criteria combine with AND; `q` matches any of name, email and phone.",
-    responses={403: FORBIDDEN},
+    responses={
+        403: FORBIDDEN,
+        422: rules(
+            "The request is not valid; `errors` names the fields",
+            "At least one of q, name, email or phone",
+            "Each criterion holds at least 2 characters (a phone at least 2 digits), no NUL",
+        ),
+    },
 )
 async def search_patients(
     uow: UoW,

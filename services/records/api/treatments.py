@@ -15,8 +15,8 @@ from services.records.schemas import (
     TreatmentPage,
 )
 from services.records.usecases import treatments
+from shared.openapi import problem
 from shared.pagination import Cursor, Limit
-from shared.service import problem
 from shared.uow import IdempotentUoW, UnitOfWorkRoute, UoW
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["treatment history", "adverse events"])
