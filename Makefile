@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit lint format bench clean compose-smoke chaos
+.PHONY: run test unit fuzz lint format bench clean compose-smoke chaos
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ $(CHROMIUM):
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
+
+# The OpenAPI conformance run of `make test` (schemathesis over every operation of every
+# service), with many more examples an operation and a new seed each run.
+FUZZ_EXAMPLES ?= 200
+
+fuzz: $(STAMP)
+	MESOCARE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) MESOCARE_FUZZ_SEED= \
+	  $(BIN)/python -m pytest tests/integration/test_openapi_conformance.py
 
 # ruff (lint and format) over everything; mypy with the pydantic plugin over the code that runs
 # (services/, shared/, devstack/: pyproject.toml [tool.mypy]).
