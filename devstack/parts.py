@@ -46,15 +46,18 @@ class Parts:
 
 
 @contextmanager
-def embedded_parts(prefix: str = "mesocare-parts-") -> Iterator[Parts]:
-    """Embedded PostgreSQL (no fsync: the data is thrown away) and tansu with every topic."""
+def embedded_parts(prefix: str = "mesocare-parts-", *, keep: Path | None = None) -> Iterator[Parts]:
+    """Embedded PostgreSQL (no fsync: the data is thrown away) and tansu with every topic.
+
+    With `keep`, PostgreSQL's data lives in that folder and stays there for the next run (a
+    benchmark whose data takes long to build); the broker is fresh each time."""
     from devstack.broker import Tansu
     from devstack.ports import free_port
     from devstack.postgres import EmbeddedPostgres
     from shared.kafka import ensure_topics
 
     root = server_dir(prefix)
-    pg = EmbeddedPostgres(root / "pgdata", port=free_port(), durable=False)
+    pg = EmbeddedPostgres(keep or root / "pgdata", port=free_port(), durable=False)
     broker = Tansu(port=free_port(), log_path=root / "tansu.log")
     try:
         pg.start()
