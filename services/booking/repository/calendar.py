@@ -160,6 +160,18 @@ _BUSY = """coalesce(array_agg(a.practitioner_id), '{}') AS busy_practitioners,
               coalesce(array_agg(a.starts_at), '{}') AS busy_starts,
               coalesce(array_agg(a.occupied_until), '{}') AS busy_ends"""
 
+# An active appointment `a` occupying part of [$4, $5): it starts before the end and ends after
+# the start, and no appointment occupies more than MAX_OCCUPATION, so the start bounds a range
+# scan of (practitioner_id, starts_at) or (room_id, starts_at).
+_OCCUPYING = f"""a.starts_at < $5::timestamptz
+              AND a.starts_at > $4::timestamptz - interval '{MAX_OCCUPATION}'
+              AND a.occupied_until > $4::timestamptz
+              AND a.status = ANY($6::text[])"""
+
+# The busy ranges are two lookups joined by UNION (an appointment of the clinic's practitioner
+# in one of its rooms is found by both, and counted once), not one scan with `practitioner IN
+# (…) OR room IN (…)`: each is an index range scan per practitioner and per room of the clinic
+# for that day, where the OR read the whole network's day and tested each row.
 _AVAILABILITY_CONTEXT = f"""SELECT {_CLINIC_AND_TYPE},
        coalesce((SELECT array_agg(r.id ORDER BY r.name, r.id) FROM rooms r
                   WHERE r.clinic_id = c.id), '{{}}') AS rooms,
@@ -168,14 +180,16 @@ _AVAILABILITY_CONTEXT = f"""SELECT {_CLINIC_AND_TYPE},
    LEFT JOIN clinics c ON c.network_id = $1 AND c.id = $2
    LEFT JOIN treatment_types t ON t.network_id = $1 AND t.id = $3
    LEFT JOIN LATERAL (
-       SELECT {_BUSY} FROM appointments a
-       WHERE (a.practitioner_id IN (SELECT pc.practitioner_id FROM practitioner_clinics pc
-                                     WHERE pc.clinic_id = c.id)
-              OR a.room_id IN (SELECT r.id FROM rooms r WHERE r.clinic_id = c.id))
-         AND a.starts_at < $5::timestamptz
-         AND a.starts_at > $4::timestamptz - interval '{MAX_OCCUPATION}'
-         AND a.occupied_until > $4::timestamptz
-         AND a.status = ANY($6::text[])) b ON true"""
+       SELECT {_BUSY} FROM (
+           SELECT a.id, a.practitioner_id, a.room_id, a.starts_at, a.occupied_until
+             FROM practitioner_clinics pc
+             JOIN appointments a ON a.practitioner_id = pc.practitioner_id
+            WHERE pc.clinic_id = c.id AND {_OCCUPYING}
+           UNION
+           SELECT a.id, a.practitioner_id, a.room_id, a.starts_at, a.occupied_until
+             FROM rooms r
+             JOIN appointments a ON a.room_id = r.id
+            WHERE r.clinic_id = c.id AND {_OCCUPYING}) a) b ON true"""
 
 
 async def availability_context(

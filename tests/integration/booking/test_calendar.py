@@ -33,6 +33,66 @@ class TestAvailability:
         assert slot["practitioner_id"] == world.practitioner["id"]
         assert slot["room_id"] == world.rooms[0]["id"]
 
+    async def test_time_booked_at_another_clinic_or_in_the_only_room_is_not_offered(
+        self, stage: Stage
+    ) -> None:
+        world = await make_world(stage)
+        fields = ("address", "timezone", "currency", "slot_grid_minutes")
+        other = (
+            await world.post(
+                "/v1/clinics", {"name": "Clinique Nord", **{f: world.clinic[f] for f in fields}}
+            )
+        ).json()
+        other_room = (await world.post(f"/v1/clinics/{other['id']}/rooms", {"name": "A"})).json()
+        dr = world.practitioner["id"]
+        both = [world.clinic["id"], other["id"]]
+        patched = await world.stage.client.patch(
+            f"/v1/practitioners/{dr}", json={"clinic_ids": both}, headers=world.admin
+        )
+        assert patched.status_code == 200, patched.text
+        hours = await world.stage.client.put(
+            f"/v1/practitioners/{dr}/clinics/{other['id']}/working-hours",
+            json={"hours": [{"weekday": 0, "start": "09:00", "end": "18:00"}]},
+            headers=world.admin,
+        )
+        assert hours.status_code == 200, hours.text
+        # Dr Leroy is at the other clinic at 10:00; a colleague holds the only room here at 14:00.
+        await world.book(
+            at(MONDAY, "10:00", world.tz), clinic_id=other["id"], room_id=other_room["id"]
+        )
+        colleague = (
+            await world.post(
+                "/v1/practitioners",
+                {
+                    "name": "Dr Martin",
+                    "licence_number": "RPPS-10002",
+                    "licence_expires_on": "2030-12-31",
+                    "clinic_ids": [world.clinic["id"]],
+                    "indications": ["skin_rejuvenation"],
+                    "experience_tier": "senior",
+                },
+            )
+        ).json()
+        await world.stage.client.put(
+            f"/v1/practitioners/{colleague['id']}/clinics/{world.clinic['id']}/working-hours",
+            json={"hours": [{"weekday": 0, "start": "09:00", "end": "18:00"}]},
+            headers=world.admin,
+        )
+        await world.book(at(MONDAY, "14:00", world.tz), practitioner_id=colleague["id"])
+        response = await world.get(
+            "/v1/availability",
+            clinic_id=world.clinic["id"],
+            treatment_type_id=world.consultation["id"],
+            practitioner_id=dr,
+            **{"from": MONDAY.isoformat()},
+        )
+        assert response.status_code == 200, response.text
+        starts = {s["start"] for s in response.json()["slots"]}
+        assert "2027-06-07T07:15:00Z" in starts  # 09:15 Paris
+        assert "2027-06-07T08:00:00Z" not in starts  # 10:00: Dr Leroy is at the other clinic
+        assert "2027-06-07T12:00:00Z" not in starts  # 14:00: the only room here is taken
+        assert "2027-06-07T12:45:00Z" in starts  # 14:45: both free again
+
     async def test_every_offered_slot_can_be_booked(self, stage: Stage) -> None:
         world = await make_world(stage, hours=[{"weekday": 0, "start": "09:00", "end": "10:30"}])
         response = await world.get(
