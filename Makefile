@@ -56,7 +56,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-BENCHMARKS := cross_check availability booking_throughput aftercare_latency gateway_proxy
+BENCHMARKS := cross_check availability patient_search booking_throughput aftercare_latency gateway_proxy
 
 bench: $(STAMP)
 	@missed=""; for b in $(BENCHMARKS); do \
