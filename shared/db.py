@@ -189,11 +189,15 @@ async def grant_runtime(conn: asyncpg.Connection, *, role: str, append_only: Ite
 
 
 TENANT_POLICY = """(
-    network_id = NULLIF(NULLIF(current_setting('mesocare.network_id', true), ''), '*')::uuid
-    OR current_setting('mesocare.network_id', true) = '*'
+    network_id = (
+        SELECT NULLIF(NULLIF(current_setting('mesocare.network_id', true), ''), '*')::uuid
+    )
+    OR (SELECT current_setting('mesocare.network_id', true) = '*')
 )"""
 """A row is visible to a transaction whose tenant is its network, or to a system transaction
-('*'); with no tenant set, to nobody (fail closed)."""
+('*'); with no tenant set, to nobody (fail closed). Each side is a scalar subquery, so PostgreSQL
+reads the setting once per query (an InitPlan) instead of once per row: written plainly, the
+setting's lookup and cast on every row made a name search over 1M patients ten times slower."""
 
 
 async def enforce_row_security(conn: asyncpg.Connection) -> list[str]:
