@@ -26,5 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             routers=api.routers,
             prefix=api.PREFIX,
             handlers=handlers.HANDLERS,
+            # History: the runtime login may insert and read, never rewrite (the triggers
+            # refuse it too, but only for rows the statement can see).
+            append_only=("audit_log", "consents"),
         )
     )

@@ -89,6 +89,25 @@ class TestAuditTrail:
             await records.pool.execute("TRUNCATE audit_log")
         assert len(await audit_rows(records, network, patient["id"])) == 1
 
+    @pytest.mark.parametrize("table", ["audit_log", "consents"])
+    async def test_the_runtime_login_may_not_even_try_to_rewrite_them(
+        self, records: RunningService, table: str
+    ) -> None:
+        """A privilege, not only the trigger: the trigger fires per row, and under row-level
+        security a statement without a tenant sees no row, so only the missing privilege
+        refuses it (make compose-smoke found UPDATE and DELETE allowed)."""
+        runtime = await asyncpg.connect(records.settings.dsn())
+        try:
+            login = await runtime.fetchval("SELECT current_user")
+            assert not login.endswith("_owner")
+            for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
+                with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
+                    await runtime.execute(statement)
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await runtime.execute(f"TRUNCATE {table}")
+        finally:
+            await runtime.close()
+
     async def test_a_refused_write_is_audited_though_nothing_else_is_kept(
         self, records: RunningService
     ) -> None:
