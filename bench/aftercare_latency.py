@@ -32,12 +32,9 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+from bench import percentile
+
 TARGET_P99_MS = 100.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 async def round_trip(bootstrap: str, rate: int, seconds: float) -> list[float]:

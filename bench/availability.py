@@ -30,16 +30,13 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+from bench import bearer, percentile
+
 TARGET_P95_MS = 20.0
 PRACTITIONERS_PER_CLINIC, PER_DAY = 10, 6
 YEAR = date(2027, 1, 1)
 
 EXCLUSION_CONSTRAINTS = ("appointments_practitioner_free", "appointments_room_free")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 async def fill(conn: Any, network: Any, clinics: int, days: int) -> None:
@@ -164,7 +161,6 @@ async def run(
     import httpx
 
     from services.booking.app import create_app
-    from shared.auth import mint_token
 
     app = create_app(settings)
     figures = Figures()
@@ -186,14 +182,7 @@ async def run(
         finally:
             await conn.close()
         figures.setup = time.perf_counter() - started
-        token = mint_token(
-            settings.platform,
-            sub="bench",
-            network_id=network,
-            roles=["receptionist"],
-            ttl=timedelta(hours=1),
-        )
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = bearer(settings.platform, network, "receptionist")
         rng = random.Random(7)
 
         def params() -> dict[str, str]:

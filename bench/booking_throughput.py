@@ -36,6 +36,8 @@ from itertools import count
 from typing import Any
 from uuid import UUID, uuid4
 
+from bench import bearer
+
 TARGET_RATIO = 0.30
 DAY0 = date(2030, 1, 1)
 SLOT = timedelta(minutes=15)
@@ -264,7 +266,6 @@ def main() -> int:
     from devstack.parts import embedded_parts
     from services.booking.app import MIGRATIONS
     from services.booking.settings import Settings
-    from shared.auth import mint_token
     from shared.db import create_pool, ensure_database, migrate
     from shared.settings import database_on_server
 
@@ -289,14 +290,7 @@ def main() -> int:
                 async with api_pool.acquire() as conn, conn.transaction():
                     api_lanes = Lanes(await seed_world(conn, api_network, clients))
                 await api_pool.close()
-                token = mint_token(
-                    settings.platform,
-                    sub="bench",
-                    network_id=api_network,
-                    roles=["receptionist"],
-                    ttl=timedelta(hours=1),
-                )
-                headers = {"Authorization": f"Bearer {token}"}
+                headers = bearer(settings.platform, api_network, "receptionist")
                 # Warm both paths up (connections, statement caches, the relay's producer).
                 await raw_phase(raw_pool, raw_network, raw_lanes, 1.0)
                 await api_phase(booking.port, headers, api_lanes, 1.0)

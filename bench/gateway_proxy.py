@@ -34,8 +34,9 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
 from uuid import UUID, uuid4
+
+from bench import bearer, percentile
 
 RETRY_LOG_LINE = "sending once more"
 """What the gateway logs when it sends a request again (services/gateway/clients.py)."""
@@ -233,11 +234,6 @@ async def seed(port: int, authorization: str) -> UUID:
     return UUID(json.loads(answer)["id"])
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the load runs")
@@ -255,7 +251,6 @@ def main() -> int:
 
     from bench.served import service_process
     from devstack.parts import embedded_parts
-    from shared.auth import mint_token
 
     with embedded_parts("mesocare-bench-") as parts:
         platform = parts.platform()
@@ -266,14 +261,7 @@ def main() -> int:
         with service_process("booking", common) as booking:
             gateway_env = {**common, "GATEWAY_BOOKING_URL": booking.url}
             with service_process("gateway", gateway_env) as gateway:
-                token = mint_token(
-                    platform,
-                    sub="bench",
-                    network_id=uuid4(),
-                    roles=["network_admin"],
-                    ttl=timedelta(hours=2),
-                )
-                authorization = f"Bearer {token}"
+                authorization = bearer(platform, uuid4(), "network_admin", hours=2)["Authorization"]
 
                 async def run() -> tuple[Tally, float]:
                     clinic = await seed(gateway.port, authorization)

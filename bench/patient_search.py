@@ -28,9 +28,10 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 from uuid import uuid4
+
+from bench import bearer, percentile
 
 TARGET_P95_MS = 20.0
 OTHER_NETWORKS = 3
@@ -51,11 +52,6 @@ FAMILY_TAILS = [
     "and", "nier", "èvre", "eau", "ard", "in", "ier", "ault", "et", "on", "elle", "ot", "illon",
     "oux", "ès", "ert", "aud", "ac", "ais", "ey", "enne", "as", "ouin", "ieux", "ain",
 ]  # fmt: skip
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 async def fill(conn: Any, network: Any, patients: int) -> None:
@@ -146,7 +142,6 @@ async def run(settings: Any, requests: int, patients: int, as_deployed: bool) ->
     import httpx
 
     from services.records.app import create_app
-    from shared.auth import mint_token
     from shared.settings import database_on_server
 
     superuser_dsn = database_on_server(settings.platform.database_url, "mesocare_records")
@@ -183,14 +178,7 @@ async def run(settings: Any, requests: int, patients: int, as_deployed: bool) ->
         finally:
             await conn.close()
         figures.setup = time.perf_counter() - started
-        token = mint_token(
-            settings.platform,
-            sub="bench",
-            network_id=network,
-            roles=["receptionist"],
-            ttl=timedelta(hours=1),
-        )
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = bearer(settings.platform, network, "receptionist")
         rng = random.Random(7)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://records") as client:
