@@ -56,6 +56,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 CURSOR_RULE = "`cursor` must be the `next_cursor` of an earlier page, unchanged (`invalid-cursor`)"
 
 
+Responses = dict[int | str, dict[str, Any]]
+"""The `responses` of an operation, by status code."""
+
+
 def problem(description: str) -> dict[str, Any]:
     """An OpenAPI response entry for a problem+json answer."""
     return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}

@@ -13,6 +13,7 @@ from services.notifications import api
 from services.notifications.clock import Clock, SystemClock
 from services.notifications.handlers import Handlers
 from services.notifications.settings import Settings
+from services.notifications.webhook_sender import delivering
 from services.notifications.worker import Dispatcher
 from shared.service import ServiceSpec, build_app
 
@@ -51,13 +52,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             settings=settings,
             title="MesoCare notifications",
             description=(
-                "Confirmations, reminders, aftercare, follow-ups and alerts over email and SMS."
+                "Confirmations, reminders, aftercare, follow-ups and alerts over email and SMS; "
+                "signed webhooks to a network's own systems."
             ),
             migrations=MIGRATIONS,
             routers=api.routers,
             prefix=api.PREFIX,
             handlers=Handlers(settings, clock).registry(),
-            resources=[lambda app: dispatching(app, settings, clock)],
+            resources=[
+                lambda app: dispatching(app, settings, clock),
+                lambda app: delivering(app, settings, clock),
+            ],
         )
     )
     app.state.clock = clock

@@ -12,6 +12,9 @@ STAFF = STAFF_ROLES
 ADMINS = frozenset({"network_admin"})
 """Change the network's own wording of templates and its branding."""
 
+WEBHOOK_MANAGERS = frozenset({"network_admin", "integration"})
+"""Register, change and delete the network's webhook endpoints; read their deliveries."""
+
 
 def clinic_scope(who: Principal) -> list[UUID]:
     """The clinics whose messages the caller may see; empty means every clinic of the network."""

@@ -13,7 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from services.notifications.domain import MessageKind
-from shared.inputs import NotBlank, Strict, Timezone
+from shared.inputs import Flag, NotBlank, Omittable, Strict, Timezone
 
 MessageStatus = Literal["scheduled", "sending", "sent", "failed", "skipped", "withdrawn"]
 RecipientType = Literal["patient", "practitioner", "clinic"]
@@ -119,3 +119,101 @@ class BrandingUpdate(Strict):
 class BrandingRead(BrandingUpdate):
     network_name: str
     updated_at: datetime | None = None
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+
+WebhookStatus = Literal["enabled", "disabled"]
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+EventTypes = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=120)]],
+    Field(
+        min_length=1,
+        max_length=100,
+        description=(
+            "Event types (`ce_type`s of the AsyncAPI document, e.g. "
+            '"mesocare.booking.AppointmentBooked.v1"), or ["*"] for every event'
+        ),
+    ),
+]
+WebhookUrl = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=2048,
+        description=(
+            "Where deliveries are POSTed: https, resolving only to public addresses (plain http "
+            "to a loopback address in development)"
+        ),
+    ),
+]
+
+
+class WebhookEndpointCreate(Strict):
+    url: WebhookUrl
+    event_types: EventTypes
+    description: str | None = Field(None, max_length=500)
+
+
+class WebhookEndpointChange(Strict):
+    """What to change; what is left out stays. `disabled: false` enables a disabled endpoint
+    (its waiting deliveries then go), `true` stops deliveries to it."""
+
+    url: Omittable[WebhookUrl] = None
+    event_types: Omittable[EventTypes] = None
+    description: str | None = Field(None, max_length=500)
+    disabled: Omittable[Flag] = None
+
+
+class WebhookEndpointRead(BaseModel):
+    id: UUID
+    url: str
+    event_types: list[str]
+    description: str | None
+    status: WebhookStatus
+    disabled_reason: str | None = Field(
+        None, description="Why it was disabled: by whom, by a 410 answer, or after 24 h of failures"
+    )
+    disabled_at: datetime | None
+    failing_since: datetime | None = Field(
+        None, description="Set by a failed attempt, cleared by a delivered one"
+    )
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookEndpointCreated(WebhookEndpointRead):
+    secret: str = Field(
+        description="The signing secret (`whsec_` + base64); shown only in this answer"
+    )
+
+
+class WebhookSecretRotated(BaseModel):
+    secret: str = Field(description="The new signing secret; shown only in this answer")
+    previous_secret_expires_at: datetime = Field(
+        description="Until then the previous secret signs too, beside the new one"
+    )
+
+
+class WebhookAttempt(BaseModel):
+    attempted_at: datetime
+    status_code: int | None = Field(description="The receiver's answer; none if it gave none")
+    duration_ms: int
+    error: str | None
+
+
+class WebhookDelivery(BaseModel):
+    id: UUID
+    event_id: UUID = Field(description="The event (the `webhook-id` header), the same on retries")
+    event_type: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime | None = Field(description="When a pending delivery goes next")
+    created_at: datetime
+    finished_at: datetime | None
+    attempts_log: list[WebhookAttempt]
+
+
+class WebhookPingSent(BaseModel):
+    delivery_id: UUID
+    event_id: UUID

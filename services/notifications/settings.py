@@ -54,3 +54,21 @@ class Settings(ServiceSettings):
             "other services may come later) before it is recorded as skipped"
         ),
     )
+
+    webhook_concurrency: int = Field(
+        32, ge=1, description="Webhook deliveries being sent at once, across all endpoints"
+    )
+    webhook_endpoint_concurrency: int = Field(
+        4,
+        ge=1,
+        description=(
+            "Deliveries being sent at once to one endpoint: a slow receiver holds no more, so it "
+            "never delays the others"
+        ),
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, description="A receiver that has not answered in this long failed the attempt"
+    )
+    webhook_poll_seconds: float = Field(
+        1.0, gt=0, description="How often the webhook sender looks for retries falling due"
+    )

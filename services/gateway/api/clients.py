@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -17,13 +16,12 @@ from services.gateway.schemas import (
     ClientUpdate,
 )
 from services.gateway.usecases import clients
-from shared.openapi import problem
+from shared.openapi import Responses, problem
 from shared.pagination import Cursor, Limit
 from shared.uow import UnitOfWorkRoute, UoW
 
 router = APIRouter(prefix="/v1/clients", tags=["integration clients"], route_class=UnitOfWorkRoute)
 
-Responses = dict[int | str, dict[str, Any]]
 FORBIDDEN: Responses = {403: problem("Only network admins manage integration clients")}
 NO_SUCH: Responses = {404: problem("No such client in your network")}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -11,13 +10,12 @@ from services.gateway.api.deps import Admin
 from services.gateway.repository.staff import StaffAccount
 from services.gateway.schemas import StaffCreate, StaffPage, StaffRead, StaffUpdate
 from services.gateway.usecases import staff
-from shared.openapi import problem
+from shared.openapi import Responses, problem
 from shared.pagination import Cursor, Limit
 from shared.uow import UnitOfWorkRoute, UoW
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"], route_class=UnitOfWorkRoute)
 
-Responses = dict[int | str, dict[str, Any]]
 FORBIDDEN: Responses = {403: problem("Only network admins manage staff")}
 NO_SUCH: Responses = {404: problem("No such account in your network")}
 

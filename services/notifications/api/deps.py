@@ -16,6 +16,7 @@ from shared.openapi import problem
 
 Staff = Annotated[Principal, Depends(require_roles(*policies.STAFF))]
 Admin = Annotated[Principal, Depends(require_roles(*policies.ADMINS))]
+WebhookManager = Annotated[Principal, Depends(require_roles(*policies.WEBHOOK_MANAGERS))]
 
 FORBIDDEN = problem("The token lacks a staff role")
 ADMIN_ONLY = problem("Only network admins change this")

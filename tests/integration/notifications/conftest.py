@@ -55,6 +55,8 @@ async def stage(
         worker_poll_seconds=0.1,
         max_attempts=3,
         reminder_lead_hours=24,
+        webhook_poll_seconds=0.1,
+        webhook_timeout_seconds=2.0,
     )
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):

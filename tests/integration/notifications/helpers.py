@@ -140,11 +140,13 @@ class Stage:
     def advance(self, by: timedelta) -> None:
         self.clock.advance(by)
         self.app.state.dispatcher.wake()
+        self.app.state.webhook_sender.wake()
 
     def set_clock(self, moment: datetime) -> None:
         assert moment >= self.clock.now(), "the tests' clock only moves forward"
         self.clock.set(moment)
         self.app.state.dispatcher.wake()
+        self.app.state.webhook_sender.wake()
 
 
 _IN_FLIGHT = ("scheduled", "sending")
