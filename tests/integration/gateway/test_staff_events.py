@@ -13,7 +13,7 @@ from services.gateway.seeding import seed_demo_staff
 from shared.events.gateway import STAFF_TOPIC, StaffAccountChanged
 from shared.uow import Database
 from tests.integration.gateway.serving import create_staff
-from tests.support import RunningService, bearer
+from tests.support import RunningService, bearer, eventually
 
 ANNOUNCED = {"network_id", "staff_id", "email", "display_name", "roles", "clinic_ids", "active"}
 
@@ -136,3 +136,25 @@ class TestStaffAccountsAreAnnounced:
             ["network_admin"],
             True,
         )
+
+
+class TestTheAnnouncementTravelsToNotifications:
+    async def test_a_new_admin_and_their_deactivation_reach_notifications_replica(
+        self, gateway: RunningService, notifications: RunningService
+    ) -> None:
+        """gateway → outbox → relay → Kafka → notifications' consumer, with the real parts."""
+        network = uuid4()
+        await create_staff(gateway, network, email(), roles=("network_admin",))
+        admin = await create_staff(gateway, network, email(), roles=("network_admin",))
+
+        async def kept(active: bool) -> bool | None:
+            return await notifications.pool.fetchval(
+                "SELECT true FROM staff WHERE staff_id = $1 AND active = $2 AND email = $3",
+                UUID(admin["id"]),
+                active,
+                admin["email"],
+            )
+
+        assert await eventually(lambda: kept(True))
+        await patch(gateway, network, admin["id"], active=False)
+        assert await eventually(lambda: kept(False))
