@@ -31,6 +31,7 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
     "AdverseEventReported": ("notifications",),
     "LotRecalled": ("notifications",),
     "RecalledLotExposure": ("notifications",),
+    "StaffAccountChanged": ("notifications",),
 }
 """Who consumes each event (DESIGN §7); the producer is the module the contract lives in."""
 

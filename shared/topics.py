@@ -23,6 +23,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("records.patients.v1", partitions=6, key="patient_id"),
     Topic("records.adverse-events.v1", partitions=3, key="patient_id"),
     Topic("formulary.lots.v1", partitions=3, key="lot_id"),
+    Topic("gateway.staff.v1", partitions=3, key="staff_id"),
 )
 
 

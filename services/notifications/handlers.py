@@ -1,9 +1,9 @@
 """Event handlers of the notifications service, routed in one registry (`Handlers.registry`).
 
-Each handler calls one use case: `usecases.replicas` keeps what records tells of patients,
-`usecases.scheduling` keeps the appointment replica and schedules and withdraws messages. The
-handlers are bound to the process's settings and clock (tests move the clock), which is why the
-registry is built with them rather than being a module constant.
+Each handler calls one use case: `usecases.replicas` keeps what records tells of patients and
+the gateway of staff accounts, `usecases.scheduling` keeps the appointment replica and schedules
+and withdraws messages. The handlers are bound to the process's settings and clock (tests move
+the clock), which is why the registry is built with them rather than being a module constant.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from shared.events.booking import (
     SessionCompleted,
 )
 from shared.events.formulary import RecalledLotExposure
+from shared.events.gateway import StaffAccountChanged
 from shared.events.records import (
     AdverseEventReported,
     PatientContact,
@@ -53,6 +54,7 @@ class Handlers:
             SessionCompleted: self.on_session_completed,
             AdverseEventReported: self.on_adverse_event_reported,
             RecalledLotExposure: self.on_recalled_lot_exposure,
+            StaffAccountChanged: self.on_staff_account_changed,
         }
 
     # --- replicas --------------------------------------------------------------------------------
@@ -61,6 +63,11 @@ class Handlers:
         self, uow: UnitOfWork, event: PatientContact, delivery: Delivery
     ) -> None:
         await replicas.keep_contact(uow, event, as_of=delivery.envelope.time)
+
+    async def on_staff_account_changed(
+        self, uow: UnitOfWork, event: StaffAccountChanged, delivery: Delivery
+    ) -> None:
+        await replicas.keep_staff_member(uow, event, as_of=delivery.envelope.time)
 
     async def on_safety_profile_changed(
         self, uow: UnitOfWork, event: PatientSafetyProfileChanged, delivery: Delivery

@@ -9,6 +9,10 @@ from shared.auth import STAFF_ROLES, Principal
 STAFF = STAFF_ROLES
 """Read the message log, the schedule, templates and branding; change a patient's preferences."""
 
+LOG_READERS = STAFF_ROLES | {"integration"}
+"""Read the message log and one message: staff, and integration clients following what was sent
+for their network (their clinics, as for staff). Nothing else of notifications is theirs."""
+
 ADMINS = frozenset({"network_admin"})
 """Change the network's own wording of templates and its branding."""
 

@@ -16,7 +16,7 @@ from services.notifications.domain import MessageKind
 from shared.inputs import Flag, NotBlank, Omittable, Strict, Timezone
 
 MessageStatus = Literal["scheduled", "sending", "sent", "failed", "skipped", "withdrawn"]
-RecipientType = Literal["patient", "practitioner", "clinic"]
+RecipientType = Literal["patient", "practitioner", "clinic", "staff"]
 
 
 class MessageSummary(BaseModel):
@@ -33,7 +33,10 @@ class MessageSummary(BaseModel):
     patient_id: UUID | None
     appointment_id: UUID | None
     clinic_id: UUID | None
-    event_id: UUID = Field(description="The event that caused it (ce_id)")
+    event_id: UUID = Field(
+        description="The event that caused it (ce_id); for an alert to the network's admins "
+        "(event_type mesocare.notifications.AdminAlert), what the alert is about"
+    )
     event_type: str
     channel: Literal["email", "sms"] | None
     address: str | None

@@ -1,6 +1,6 @@
 """Event contracts (one module per producing service) and the CloudEvents envelope."""
 
-from shared.events import booking, formulary, records
+from shared.events import booking, formulary, gateway, records
 from shared.events.base import (
     EVENT_TYPES,
     Envelope,
@@ -17,6 +17,7 @@ __all__ = [
     "MalformedMessage",
     "booking",
     "formulary",
+    "gateway",
     "parse_event",
     "read_envelope",
     "records",

@@ -27,6 +27,7 @@ CATALOG = {
     "AdverseEventReported",
     "LotRecalled",
     "RecalledLotExposure",
+    "StaffAccountChanged",
 }
 
 

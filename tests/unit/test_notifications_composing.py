@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.notifications.domain import MessageKind, allowed_variables
+from services.notifications.domain import (
+    AdminAlert,
+    MessageKind,
+    NotAnAdminAlert,
+    admin_alert,
+    allowed_variables,
+)
 from services.notifications.domain.composing import NO_ADDRESS, Scene, context
 from services.notifications.domain.rendering import render
 from shared.events.base import Event
@@ -134,7 +140,18 @@ ADVERSE = AdverseEventReported(
     description="",
     reported_by="reception",
 )
-EVENTS: dict[MessageKind, Event] = {
+WEBHOOK_DISABLED = admin_alert(
+    network_id=NETWORK,
+    kind=MessageKind.WEBHOOK_ENDPOINT_DISABLED,
+    about_id=uuid4(),
+    variables={
+        "endpoint_url": "https://crm.lumina.example/hooks",
+        "endpoint_description": "",
+        "reason": "Every delivery for 24 hours failed.",
+        "failing_since": "Monday 2 March 2026 09:00 UTC",
+    },
+)
+EVENTS: dict[MessageKind, Event | AdminAlert] = {
     MessageKind.APPOINTMENT_CONFIRMATION: AppointmentBooked(**APPOINTMENT),
     MessageKind.APPOINTMENT_REMINDER: AppointmentBooked(**APPOINTMENT),
     MessageKind.APPOINTMENT_RESCHEDULED: AppointmentRescheduled(
@@ -154,6 +171,7 @@ EVENTS: dict[MessageKind, Event] = {
     MessageKind.UNCHECKED_ADMINISTRATION_ALERT: DEVIATED,
     MessageKind.RECALL_NOTICE_PATIENT: EXPOSURE,
     MessageKind.RECALL_NOTICE_PRACTITIONER: EXPOSURE,
+    MessageKind.WEBHOOK_ENDPOINT_DISABLED: WEBHOOK_DISABLED,
 }
 
 
@@ -304,3 +322,38 @@ class TestSkinTypeInAftercare:
         assert "pigmentation" not in not_known
         assert "Small nodules or lumps" in told
         assert "Small nodules or lumps" in not_known
+
+
+class TestWebhookEndpointDisabled:
+    def test_says_what_was_disabled_why_since_when_and_how_to_re_enable_it(self) -> None:
+        ctx = context(MessageKind.WEBHOOK_ENDPOINT_DISABLED, WEBHOOK_DISABLED, scene())
+        rendered = render(MessageKind.WEBHOOK_ENDPOINT_DISABLED, "en", ctx)
+
+        assert rendered.subject == "Webhook endpoint disabled: https://crm.lumina.example/hooks"
+        assert ctx["endpoint_description"] is None
+        assert "Description" not in rendered.text
+        for fact in (
+            "has been disabled",
+            "Every delivery for 24 hours failed.",
+            "Monday 2 March 2026 09:00 UTC",
+            "Admin → Webhooks",
+            'PATCH /v1/webhook-endpoints/{id} and the body {"disabled": false}',
+            "can then be retried",
+        ):
+            assert fact in rendered.text
+
+    def test_an_alert_takes_exactly_the_kind_s_variables(self) -> None:
+        with pytest.raises(NotAnAdminAlert, match="missing \\['reason'\\]"):
+            admin_alert(
+                network_id=NETWORK,
+                kind=MessageKind.WEBHOOK_ENDPOINT_DISABLED,
+                about_id=uuid4(),
+                variables={k: v for k, v in WEBHOOK_DISABLED.variables.items() if k != "reason"},
+            )
+        with pytest.raises(NotAnAdminAlert, match="not an alert to the network's admins"):
+            admin_alert(
+                network_id=NETWORK,
+                kind=MessageKind.ADVERSE_EVENT_ALERT,
+                about_id=uuid4(),
+                variables={},
+            )

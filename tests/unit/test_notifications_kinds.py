@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.notifications.domain import (
+    ADMIN_ALERTS,
     KIND_SPECS,
     Audience,
     MessageKind,
@@ -19,13 +20,34 @@ class TestKindSpecs:
     def test_every_kind_has_a_spec(self) -> None:
         assert set(KIND_SPECS) == set(MessageKind)
 
-    def test_only_the_safety_alerts_and_practitioner_recall_go_to_staff(self) -> None:
+    def test_only_the_safety_alerts_practitioner_recall_and_admin_alerts_go_to_staff(
+        self,
+    ) -> None:
         staff = {k for k, s in KIND_SPECS.items() if s.audience is Audience.STAFF}
         assert staff == {
             MessageKind.ADVERSE_EVENT_ALERT,
             MessageKind.UNCHECKED_ADMINISTRATION_ALERT,
             MessageKind.RECALL_NOTICE_PRACTITIONER,
+            *ADMIN_ALERTS,
         }
+
+    def test_a_disabled_webhook_endpoint_is_told_to_admins_with_what_the_caller_knows(
+        self,
+    ) -> None:
+        spec = kind_spec("webhook_endpoint_disabled")
+        assert MessageKind.WEBHOOK_ENDPOINT_DISABLED in ADMIN_ALERTS
+        assert (spec.audience, spec.purpose, spec.urgent) == (
+            Audience.STAFF,
+            Purpose.TRANSACTIONAL,
+            False,
+        )
+        assert set(spec.variables) == {
+            "endpoint_url",
+            "endpoint_description",
+            "reason",
+            "failing_since",
+        }
+        assert spec.optional == {"endpoint_description"}
 
     def test_only_staff_safety_messages_bypass_quiet_hours(self) -> None:
         urgent = {k for k, s in KIND_SPECS.items() if s.urgent}

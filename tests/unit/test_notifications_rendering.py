@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.notifications.domain import KIND_SPECS, MessageKind, aftercare_plan
+from services.notifications.domain import ADMIN_ALERTS, KIND_SPECS, MessageKind, aftercare_plan
 from services.notifications.domain.rendering import (
     ContextIncomplete,
     InvalidLocale,
@@ -107,12 +107,14 @@ class TestRenderingEveryKindInEnglish:
     def test_renders_a_subject_a_text_and_an_sms(self, kind: MessageKind) -> None:
         context = sample_context(kind)
         rendered = render(kind, "en", context)
+        # An alert to the network's admins is about the network, not one of its clinics.
+        sender = context["network_name" if kind in ADMIN_ALERTS else "clinic_name"]
         assert rendered.locale == "en"
         assert rendered.subject and "\n" not in rendered.subject
         assert rendered.text.endswith("\n")
-        assert context["clinic_name"] in rendered.text
+        assert sender in rendered.text
         assert context["signature"] in rendered.text
-        assert rendered.sms and context["clinic_name"] in rendered.sms
+        assert rendered.sms and sender in rendered.sms
 
     @pytest.mark.parametrize("kind", list(MessageKind))
     def test_the_text_shows_every_fact_of_its_kind(self, kind: MessageKind) -> None:

@@ -1,5 +1,6 @@
 """Staff accounts of a network: created, listed, changed and deactivated by its admins, and the
-first admin made by an operator."""
+first admin made by an operator. Each new account, and each change to what other services know
+of one, is announced (`StaffAccountChanged`) in the same transaction."""
 
 from __future__ import annotations
 
@@ -13,8 +14,29 @@ from services.gateway.repository.staff import NewStaff, StaffAccount, StaffChang
 from services.gateway.schemas import StaffCreate, StaffUpdate
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotFound
+from shared.events.gateway import StaffAccountChanged
 from shared.pagination import decode_cursor, encode_cursor, page_of
 from shared.uow import UnitOfWork
+
+
+def announce(uow: UnitOfWork, account: StaffAccount) -> None:
+    """Tell other services the account as it now is (notifications reaches admins with it)."""
+    uow.emit(
+        StaffAccountChanged(
+            network_id=account.network_id,
+            staff_id=account.id,
+            email=account.email,
+            display_name=account.display_name,
+            roles=list(account.roles),
+            clinic_ids=list(account.clinic_ids),
+            active=account.active,
+        )
+    )
+
+
+def _announced(account: StaffAccount) -> tuple[object, ...]:
+    """What `StaffAccountChanged` tells of an account: a change to it is announced."""
+    return (account.display_name, account.roles, account.clinic_ids, account.active)
 
 
 async def create(uow: UnitOfWork, who: Principal, cmd: StaffCreate) -> StaffAccount:
@@ -39,6 +61,7 @@ async def create(uow: UnitOfWork, who: Principal, cmd: StaffCreate) -> StaffAcco
             f"{cmd.email} already has an account.",
             errors=[{"field": "email", "message": "This email already has an account."}],
         )
+    announce(uow, created)
     return created
 
 
@@ -93,6 +116,8 @@ async def update(uow: UnitOfWork, who: Principal, id: UUID, cmd: StaffUpdate) ->
         # New roles and clinics apply to live sessions at their next page: sessions re-read
         # the account.
         await sessions.delete_all_of(uow.tx, staff_id=id)
+    if _announced(changed) != _announced(current):
+        announce(uow, changed)
     return changed
 
 
@@ -132,6 +157,7 @@ async def ensure_network_admin(uow: UnitOfWork, network_id: UUID, cmd: StaffCrea
             ),
         )
         if created is not None:
+            announce(uow, created)
             return NetworkAdmin(created, created=True)
         # Created by someone else since the look-up.
         existing = await staff.for_login(uow.tx, email=email)

@@ -17,8 +17,10 @@ from shared.openapi import problem
 Staff = Annotated[Principal, Depends(require_roles(*policies.STAFF))]
 Admin = Annotated[Principal, Depends(require_roles(*policies.ADMINS))]
 WebhookManager = Annotated[Principal, Depends(require_roles(*policies.WEBHOOK_MANAGERS))]
+LogReader = Annotated[Principal, Depends(require_roles(*policies.LOG_READERS))]
 
 FORBIDDEN = problem("The token lacks a staff role")
+NOT_A_LOG_READER = problem("The token lacks a staff or integration role")
 ADMIN_ONLY = problem("Only network admins change this")
 
 

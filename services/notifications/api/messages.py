@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from services.notifications.api.deps import FORBIDDEN, Staff
+from services.notifications.api.deps import FORBIDDEN, NOT_A_LOG_READER, LogReader, Staff
 from services.notifications.domain import MessageKind
 from services.notifications.schemas import MessageRead, MessageStatus, MessageSummary
 from services.notifications.usecases import messages
@@ -17,9 +17,9 @@ from shared.uow import UnitOfWorkRoute, UoW
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["notifications"])
 
 
-@router.get("/messages", summary="The message log, newest first", responses={403: FORBIDDEN})
+@router.get("/messages", summary="The message log, newest first", responses={403: NOT_A_LOG_READER})
 async def list_messages(
-    who: Staff,
+    who: LogReader,
     uow: UoW,
     patient_id: UUID | None = None,
     appointment_id: UUID | None = None,
@@ -43,9 +43,9 @@ async def list_messages(
 @router.get(
     "/messages/{message_id}",
     summary="One message: rendered content, status and every attempt",
-    responses={403: FORBIDDEN, 404: problem("No such message in your network")},
+    responses={403: NOT_A_LOG_READER, 404: problem("No such message in your network")},
 )
-async def get_message(message_id: UUID, who: Staff, uow: UoW) -> MessageRead:
+async def get_message(message_id: UUID, who: LogReader, uow: UoW) -> MessageRead:
     return await messages.message(uow, who, message_id)
 
 

@@ -5,6 +5,7 @@ No I/O here: values in, values out, or a typed error from shared.errors (renderi
 template files shipped with the service, once).
 """
 
+from .admin_alerts import AdminAlert, NotAnAdminAlert, admin_alert
 from .aftercare import (
     AREA_GROUPS,
     CALL_THE_CLINIC_IF,
@@ -41,6 +42,7 @@ from .delivery import (
     retry_delay,
 )
 from .kinds import (
+    ADMIN_ALERTS,
     BRANDING_VARIABLES,
     COMMON_VARIABLES,
     KIND_SPECS,
@@ -85,6 +87,7 @@ from .withdrawals import (
 )
 
 __all__ = [
+    "ADMIN_ALERTS",
     "APPOINTMENT_NOTICES",
     "APPOINTMENT_OVER",
     "AREA_GROUPS",
@@ -104,6 +107,7 @@ __all__ = [
     "SIDE_EFFECTS",
     "SKIN_TYPE_KINDS",
     "UNRECOGNISED_AREA_GROUP",
+    "AdminAlert",
     "AftercarePlan",
     "AftercareSection",
     "AreaGroup",
@@ -118,6 +122,7 @@ __all__ = [
     "KindSpec",
     "MessageKind",
     "NaiveDatetime",
+    "NotAnAdminAlert",
     "PlannedMessage",
     "Purpose",
     "QuietHours",
@@ -126,6 +131,7 @@ __all__ = [
     "Skip",
     "SkipReason",
     "UnknownMessageKind",
+    "admin_alert",
     "after_failure",
     "aftercare_plan",
     "allowed_variables",

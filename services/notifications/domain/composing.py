@@ -22,8 +22,9 @@ from shared.events.booking import (
 from shared.events.formulary import RecalledLotExposure
 from shared.events.records import AdverseEventReported
 
+from .admin_alerts import AdminAlert
 from .aftercare import aftercare_plan
-from .kinds import Branding, MessageKind, allowed_variables
+from .kinds import ADMIN_ALERTS, Branding, MessageKind, allowed_variables
 from .rendering import format_date, format_local
 
 K = MessageKind
@@ -119,8 +120,9 @@ def _unchecked_administration(event: SessionCompleted, scene: Scene) -> dict[str
     }
 
 
-def context(kind: MessageKind, event: Event, scene: Scene) -> dict[str, Any]:
-    """Every variable `kind` declares (domain.kinds), filled from `event` and `scene`."""
+def context(kind: MessageKind, event: Event | AdminAlert, scene: Scene) -> dict[str, Any]:
+    """Every variable `kind` declares (domain.kinds), filled from `event` (or, for an alert to
+    the network's admins, the alert's own variables) and `scene`."""
     ctx: dict[str, Any] = {**branding(scene).as_context(), "recipient_name": scene.recipient_name}
     if kind in (K.APPOINTMENT_CONFIRMATION, K.APPOINTMENT_REMINDER, K.APPOINTMENT_CANCELLED):
         assert isinstance(event, AppointmentEvent)
@@ -182,5 +184,8 @@ def context(kind: MessageKind, event: Event, scene: Scene) -> dict[str, Any]:
             "patient_reference": str(event.patient_id),
             "recall_reason": event.reason,
         }
+    elif kind in ADMIN_ALERTS:
+        assert isinstance(event, AdminAlert)
+        ctx |= {k: v or None for k, v in event.variables.items()}
     # Exactly the kind's variables: a missing one is a bug the renderer reports.
     return {k: v for k, v in ctx.items() if k in allowed_variables(kind)}

@@ -24,6 +24,7 @@ class MessageKind(StrEnum):
     UNCHECKED_ADMINISTRATION_ALERT = "unchecked_administration_alert"
     RECALL_NOTICE_PATIENT = "recall_notice_patient"
     RECALL_NOTICE_PRACTITIONER = "recall_notice_practitioner"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
 
 
 class Audience(StrEnum):
@@ -267,8 +268,25 @@ KIND_SPECS: Mapping[MessageKind, KindSpec] = MappingProxyType(
             },
             urgent=True,
         ),
+        # To the network's admins (usecases/admin_alerts.py), worded from what the caller
+        # tells: the outgoing webhooks stopped sending to an endpoint that kept failing.
+        _K.WEBHOOK_ENDPOINT_DISABLED: _spec(
+            _K.WEBHOOK_ENDPOINT_DISABLED,
+            _S,
+            {
+                "endpoint_url": "the URL of the disabled webhook endpoint",
+                "endpoint_description": "the endpoint's description (may be empty)",
+                "reason": "why it was disabled, as a sentence",
+                "failing_since": "when its deliveries started failing, as text",
+            },
+            optional=frozenset({"endpoint_description"}),
+        ),
     }
 )
+
+ADMIN_ALERTS = frozenset({MessageKind.WEBHOOK_ENDPOINT_DISABLED})
+"""Kinds sent to a network's admins about the network itself, worded from the variables their
+caller gives (domain.admin_alerts), not from an event."""
 
 
 SKIN_TYPE_KINDS = (MessageKind.AFTERCARE, MessageKind.SIDE_EFFECT_CHECKIN)

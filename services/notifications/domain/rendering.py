@@ -344,6 +344,10 @@ _SAMPLE: Mapping[str, Any] = {
         }
     ],
     "deviation_reason": "Patient insisted after the risks were explained.",
+    "endpoint_url": "https://crm.lumina.example/hooks/mesocare",
+    "endpoint_description": "Lumina CRM",
+    "reason": "Every delivery for 24 hours failed; the last answer was HTTP 503.",
+    "failing_since": "Monday 2 March 2026 09:00 UTC",
     **_SAMPLE_PLAN,
 }
 

@@ -1,7 +1,8 @@
 """SQL of the notifications service (asyncpg over `uow.tx`), one module per table family; rows
 come back as frozen dataclass records.
 
-- replicas.py: patients, clinics, practitioners, appointments and skin types, kept from events;
+- replicas.py: patients, clinics, practitioners, appointments, skin types and staff accounts,
+  kept from events;
 - messages.py: the message log, which is also the schedule, and the send attempts;
 - network.py: a network's own template wording and its branding.
 """
@@ -43,6 +44,8 @@ from services.notifications.repository.replicas import (
     Key,
     Patient,
     Practitioner,
+    StaffMember,
+    active_network_admins,
     get_appointment,
     get_appointments,
     get_clinic,
@@ -52,11 +55,13 @@ from services.notifications.repository.replicas import (
     get_practitioner,
     get_skin_type,
     get_skin_types,
+    get_staff_member,
     next_session_booked,
     remember_appointment,
     update_preferences,
     upsert_patient,
     upsert_skin_type,
+    upsert_staff_member,
 )
 
 __all__ = [
@@ -76,6 +81,8 @@ __all__ = [
     "Practitioner",
     "SendAttempt",
     "Sending",
+    "StaffMember",
+    "active_network_admins",
     "claim_due",
     "close_without_sending",
     "expire_stale_sending",
@@ -92,6 +99,7 @@ __all__ = [
     "get_practitioner",
     "get_skin_type",
     "get_skin_types",
+    "get_staff_member",
     "hold",
     "insert_messages",
     "list_messages",
@@ -105,5 +113,6 @@ __all__ = [
     "update_preferences",
     "upsert_patient",
     "upsert_skin_type",
+    "upsert_staff_member",
     "withdraw_pending",
 ]

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from services.notifications.domain.admin_alerts import AdminAlert
 from shared.db import Transaction, record_of, records_of
 from shared.events.base import Event
 
@@ -32,7 +33,8 @@ class Message:
     appointment_id: UUID | None
     clinic_id: UUID | None
     facts: dict[str, Any]
-    """The event that caused it, as JSON (a jsonb column): read back with its event type."""
+    """The event that caused it, as JSON (a jsonb column): read back with its event type; or,
+    for an alert to the network's admins, the alert (`AdminAlert`)."""
     due_at: datetime
     send_at: datetime
     status: str
@@ -95,7 +97,7 @@ Position = tuple[datetime, UUID]
 
 async def insert_messages(
     tx: Transaction,
-    event: Event,
+    event: Event | AdminAlert,
     *,
     event_id: UUID,
     now: datetime,
@@ -103,7 +105,8 @@ async def insert_messages(
     traceparent: str | None,
     messages: Sequence[NewMessage],
 ) -> None:
-    """Schedule an event's messages; one that (event, kind, recipient) already has is left be.
+    """Schedule an event's (or an admin alert's) messages; one that (event, kind, recipient)
+    already has is left be.
 
     One statement: when a new row is due by `now`, it also sends NOTIFY on `DUE_CHANNEL`,
     which PostgreSQL delivers at commit.

@@ -1,5 +1,5 @@
 """What notifications keeps of other services' facts: patients, clinics, practitioners,
-appointments and skin types.
+appointments, skin types and staff accounts.
 
 Each keeps the newest fact only: every upsert is guarded by `as_of` (the profile version for skin
 types), so an event that arrives late never overwrites a newer one. The dispatcher reads many
@@ -76,6 +76,18 @@ class Appointment:
     treatment_type_id: UUID | None
     """Empty for appointments remembered before it was kept."""
     kind: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """A staff account as the gateway announced it: whom an alert to the admins reaches."""
+
+    network_id: UUID
+    staff_id: UUID
+    email: str
+    display_name: str
+    roles: list[str]
+    active: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +320,48 @@ async def get_practitioner(
         practitioner_id,
     )
     return record_of(Practitioner, row)
+
+
+# --- staff accounts ------------------------------------------------------------------------------
+
+
+async def upsert_staff_member(tx: Transaction, member: StaffMember, *, as_of: datetime) -> bool:
+    """Store a staff account unless a newer fact is already stored; True if written."""
+    written = await tx.fetchval(
+        """INSERT INTO staff (network_id, staff_id, email, display_name, roles, active, as_of)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (network_id, staff_id) DO UPDATE SET email = EXCLUDED.email,
+               display_name = EXCLUDED.display_name, roles = EXCLUDED.roles,
+               active = EXCLUDED.active, as_of = EXCLUDED.as_of
+           WHERE staff.as_of <= EXCLUDED.as_of
+           RETURNING true""",
+        member.network_id,
+        member.staff_id,
+        member.email,
+        member.display_name,
+        member.roles,
+        member.active,
+        as_of,
+    )
+    return bool(written)
+
+
+async def get_staff_member(tx: Transaction, network_id: UUID, staff_id: UUID) -> StaffMember | None:
+    row = await tx.fetchrow(
+        "SELECT * FROM staff WHERE network_id = $1 AND staff_id = $2", network_id, staff_id
+    )
+    return record_of(StaffMember, row)
+
+
+async def active_network_admins(tx: Transaction, network_id: UUID) -> list[StaffMember]:
+    """The network's active admins, by id."""
+    rows = await tx.fetch(
+        """SELECT * FROM staff
+           WHERE network_id = $1 AND active AND 'network_admin' = ANY (roles)
+           ORDER BY staff_id""",
+        network_id,
+    )
+    return records_of(StaffMember, rows)
 
 
 # --- many at once --------------------------------------------------------------------------------

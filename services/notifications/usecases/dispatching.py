@@ -36,9 +36,11 @@ from services.notifications.clients import Delivered, Outgoing, SendFailed
 from services.notifications.clients.sms import Sms
 from services.notifications.clients.smtp import Email
 from services.notifications.domain import (
+    ADMIN_ALERTS,
     APPOINTMENT_NOTICES,
     BOOKING_REMINDERS,
     SKIN_TYPE_KINDS,
+    AdminAlert,
     Audience,
     Channel,
     FailureKind,
@@ -158,6 +160,7 @@ class Known:
     practitioners: dict[repository.Key, repository.Practitioner | None] = field(
         default_factory=dict
     )
+    staff: dict[repository.Key, repository.StaffMember | None] = field(default_factory=dict)
     brandings: dict[UUID, repository.NetworkBranding | None] = field(default_factory=dict)
     wordings: dict[tuple[UUID, str], dict[tuple[str, str], str]] = field(default_factory=dict)
     next_sessions: dict[NextSessionKey, repository.BookedSession | None] = field(
@@ -223,6 +226,13 @@ class Known:
             self.practitioners,
             (network_id, id),
             lambda: repository.get_practitioner(self.tx, network_id, id),
+        )
+
+    async def staff_member(self, network_id: UUID, id: UUID) -> repository.StaffMember | None:
+        return await _once(
+            self.staff,
+            (network_id, id),
+            lambda: repository.get_staff_member(self.tx, network_id, id),
         )
 
     async def branding(self, network_id: UUID) -> repository.NetworkBranding | None:
@@ -330,7 +340,7 @@ async def _decide(
     known: Known, rules: Rules, message: repository.Message, now: datetime
 ) -> Decision:
     kind = MessageKind(message.kind)
-    event: Event = EVENT_TYPES[message.event_type].model_validate(message.facts)
+    event = _facts(message)
 
     withdrawn = await _withdrawn(known, message, kind, event)
     if withdrawn:
@@ -367,6 +377,13 @@ async def _decide(
     )
 
 
+def _facts(message: repository.Message) -> Event | AdminAlert:
+    """What the message tells of: the event that caused it, or the alert to the admins."""
+    if message.event_type == AdminAlert.type:
+        return AdminAlert.model_validate(message.facts)
+    return EVENT_TYPES[message.event_type].model_validate(message.facts)
+
+
 def _recipient_unknown(message: repository.Message, now: datetime, grace: timedelta) -> Decision:
     """Wait a while for contact data that may still be on its way, then skip, saying why."""
     if now < message.created_at + grace:
@@ -379,12 +396,17 @@ def _recipient_unknown(message: repository.Message, now: datetime, grace: timede
 
 
 async def _withdrawn(
-    known: Known, message: repository.Message, kind: MessageKind, event: Event
+    known: Known, message: repository.Message, kind: MessageKind, event: Event | AdminAlert
 ) -> str | None:
     """Why a message no longer applies, if it doesn't: its appointment is over or has moved, or
     the next session it asks the patient to book is booked. Decided when the message is due,
     not when the booking is made: a booking cancelled in between lets the reminder go after all.
+    A message to a staff account deactivated since it was scheduled no longer applies either.
     """
+    if message.recipient_type == "staff":
+        member = await known.staff_member(message.network_id, message.recipient_id)
+        if member is not None and not member.active:
+            return f"staff account {message.recipient_id} deactivated"
     if kind in APPOINTMENT_NOTICES:
         assert isinstance(event, AppointmentEvent)
         appointment = await known.appointment(message.network_id, event.appointment_id)
@@ -432,6 +454,16 @@ async def _contact(known: Known, message: repository.Message, kind: MessageKind)
             tz=zone_or_utc(p.timezone),
             quiet=kept_quiet_hours(p.quiet_hours_start, p.quiet_hours_end),
         )
+    # Staff alerts: email first, SMS as the fallback; staff have no opt-outs or quiet hours.
+    assert kind_spec(kind).audience is Audience.STAFF
+    if message.recipient_type == "staff":
+        member = await known.staff_member(network, recipient)
+        if member is None:
+            return None
+        utc = zone_or_utc("UTC")
+        return _Contact(
+            member.display_name, member.email, None, "email", [], False, "en", utc, None
+        )
     staff: repository.Practitioner | repository.Clinic | None
     if message.recipient_type == "practitioner":
         staff = await known.practitioner(network, recipient)
@@ -441,8 +473,6 @@ async def _contact(known: Known, message: repository.Message, kind: MessageKind)
         name = f"{staff.name} team" if staff else ""
     if staff is None:
         return None
-    # Staff alerts: email first, SMS as the fallback; staff have no opt-outs or quiet hours.
-    assert kind_spec(kind).audience is Audience.STAFF
     return _Contact(
         name, staff.email, staff.phone, "email", [], False, "en", zone_or_utc("UTC"), None
     )
@@ -465,7 +495,7 @@ def _channel(kind: MessageKind, c: _Contact, *, sms_configured: bool) -> Channel
 async def _scene(
     known: Known,
     message: repository.Message,
-    event: Event,
+    event: Event | AdminAlert,
     contact: _Contact,
     default_network_name: str,
 ) -> Scene:
@@ -478,6 +508,9 @@ async def _scene(
         clinic_name, clinic_tz = event.clinic.name, event.clinic.timezone
         clinic_phone = event.clinic.phone or ""
     brand = await known.branding(network)
+    if MessageKind(message.kind) in ADMIN_ALERTS:
+        # About the network, not one of its clinics: it signs as the network.
+        clinic_name = brand.network_name if brand else default_network_name
     patient_name, appointment_at, skin_type = "", None, None
     if message.patient_id is not None:
         p = await known.patient(network, message.patient_id)

@@ -1,10 +1,12 @@
-"""Keep what notifications needs of records' patients; called by the event handlers."""
+"""Keep what notifications needs of records' patients and the gateway's staff accounts; called by
+the event handlers."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from services.notifications import repository
+from shared.events.gateway import StaffAccountChanged
 from shared.events.records import PatientContact, PatientSafetyProfileChanged
 from shared.uow import UnitOfWork
 
@@ -43,4 +45,23 @@ async def keep_skin_type(uow: UnitOfWork, event: PatientSafetyProfileChanged) ->
         patient_id=event.patient_id,
         fitzpatrick_skin_type=event.fitzpatrick_skin_type,
         profile_version=event.version,
+    )
+
+
+async def keep_staff_member(
+    uow: UnitOfWork, event: StaffAccountChanged, *, as_of: datetime
+) -> None:
+    """Keep how to reach a staff member and whether they are an active admin, unless a newer
+    fact is already kept. Their clinics are not kept: no alert is addressed by clinic yet."""
+    await repository.upsert_staff_member(
+        uow.tx,
+        repository.StaffMember(
+            network_id=event.network_id,
+            staff_id=event.staff_id,
+            email=event.email,
+            display_name=event.display_name,
+            roles=list(event.roles),
+            active=event.active,
+        ),
+        as_of=as_of,
     )

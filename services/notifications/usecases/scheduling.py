@@ -16,6 +16,7 @@ from services.notifications import repository
 from services.notifications.domain import (
     APPOINTMENT_NOTICES,
     SENT_AT_ONCE,
+    AdminAlert,
     MessageKind,
     kept_quiet_hours,
     plan_after_session,
@@ -64,9 +65,10 @@ class About:
 
 @dataclass(slots=True)
 class Schedule:
-    """The messages one event schedules, written together when it is done."""
+    """The messages one event (or one alert to the network's admins) schedules, written together
+    when it is done."""
 
-    event: Event
+    event: Event | AdminAlert
     event_id: UUID
     now: datetime
     # The handler's span: each send attempt of these messages is a child of it.

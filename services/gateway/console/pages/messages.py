@@ -33,6 +33,7 @@ MESSAGE_KINDS = {
     "unchecked_administration_alert": "Unchecked administration alert (to staff)",
     "recall_notice_patient": "Recall notice to the patient",
     "recall_notice_practitioner": "Recall notice to the practitioner",
+    "webhook_endpoint_disabled": "Webhook endpoint disabled (to admins)",
 }
 """notifications' message kinds (services/notifications/domain/kinds.py), as the Messages
 page's kind filter names them."""
