@@ -140,12 +140,14 @@ ADVERSE = AdverseEventReported(
     description="",
     reported_by="reception",
 )
+ENDPOINT_ID = str(uuid4())
 WEBHOOK_DISABLED = admin_alert(
     network_id=NETWORK,
     kind=MessageKind.WEBHOOK_ENDPOINT_DISABLED,
     about_id=uuid4(),
     variables={
         "endpoint_url": "https://crm.lumina.example/hooks",
+        "endpoint_id": ENDPOINT_ID,
         "endpoint_description": "",
         "reason": "Every delivery for 24 hours failed.",
         "failing_since": "Monday 2 March 2026 09:00 UTC",
@@ -337,8 +339,9 @@ class TestWebhookEndpointDisabled:
             "Every delivery for 24 hours failed.",
             "Monday 2 March 2026 09:00 UTC",
             "Admin → Webhooks",
-            'PATCH /v1/webhook-endpoints/{id} and the body {"disabled": false}',
-            "can then be retried",
+            f'PATCH /v1/webhook-endpoints/{ENDPOINT_ID} and the body {{"disabled": false}}',
+            f"Id:             {ENDPOINT_ID}",
+            "can be retried one by one",
         ):
             assert fact in rendered.text
 

@@ -43,6 +43,7 @@ class TestKindSpecs:
         )
         assert set(spec.variables) == {
             "endpoint_url",
+            "endpoint_id",
             "endpoint_description",
             "reason",
             "failing_since",

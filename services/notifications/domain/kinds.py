@@ -275,6 +275,7 @@ KIND_SPECS: Mapping[MessageKind, KindSpec] = MappingProxyType(
             _S,
             {
                 "endpoint_url": "the URL of the disabled webhook endpoint",
+                "endpoint_id": "the endpoint's id (PATCH /v1/webhook-endpoints/{id})",
                 "endpoint_description": "the endpoint's description (may be empty)",
                 "reason": "why it was disabled, as a sentence",
                 "failing_since": "when its deliveries started failing, as text",

@@ -345,6 +345,7 @@ _SAMPLE: Mapping[str, Any] = {
     ],
     "deviation_reason": "Patient insisted after the risks were explained.",
     "endpoint_url": "https://crm.lumina.example/hooks/mesocare",
+    "endpoint_id": "0b9f3c1e-8d2a-4c55-9a61-2f7e4d1b6a90",
     "endpoint_description": "Lumina CRM",
     "reason": "Every delivery for 24 hours failed; the last answer was HTTP 503.",
     "failing_since": "Monday 2 March 2026 09:00 UTC",

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from services.notifications.clients.webhooks import Answer, Receivers
-from services.notifications.domain import webhooks
+from services.notifications.domain import MessageKind, webhooks
 from services.notifications.repository import webhooks as repo
 from services.notifications.schemas import (
     WebhookAttempt,
@@ -26,6 +26,7 @@ from services.notifications.schemas import (
     WebhookPingSent,
     WebhookSecretRotated,
 )
+from services.notifications.usecases.admin_alerts import alert_network_admins
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import EVENT_TYPES
@@ -313,10 +314,28 @@ async def record(
     )
 
 
-async def tell_admins(uow: UnitOfWork, disabled: Disabled, *, now: datetime) -> None:
-    """An email to each of the network's admins: which endpoint, why, since when."""
-    # Wired to the admins' contacts once notifications keeps them (gateway.staff.v1).
-    return None
+async def tell_admins(uow: UnitOfWork, disabled: Disabled, *, now: datetime) -> int:
+    """An email to each of the network's admins: which endpoint, why, since when; how many
+    admins it goes to. Each disabling is its own alert (an endpoint enabled again and disabled
+    again is told again)."""
+    return await alert_network_admins(
+        uow,
+        network_id=disabled.network_id,
+        kind=MessageKind.WEBHOOK_ENDPOINT_DISABLED,
+        about_id=uuid5(disabled.endpoint_id, now.isoformat()),
+        variables={
+            "endpoint_url": disabled.url,
+            "endpoint_id": str(disabled.endpoint_id),
+            "endpoint_description": disabled.description or "",
+            "reason": disabled.reason,
+            "failing_since": (
+                disabled.failing_since.strftime("%Y-%m-%d %H:%M UTC")
+                if disabled.failing_since
+                else "its last attempt"
+            ),
+        },
+        now=now,
+    )
 
 
 async def _set_state(

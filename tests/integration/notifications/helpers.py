@@ -32,6 +32,7 @@ from shared.events.booking import (
     SessionCompleted,
 )
 from shared.events.formulary import RecalledLotExposure
+from shared.events.gateway import StaffAccountChanged
 from shared.events.records import (
     AdverseEventReported,
     PatientRegistered,
@@ -398,3 +399,28 @@ def lot_exposure(patient: Patient, visit: Visit, at: datetime) -> RecalledLotExp
 
 def body_of(message: email.message.EmailMessage) -> str:
     return message.get_content()  # type: ignore[no-any-return]
+
+
+def account(network: UUID, *roles: str, active: bool = True, **kw: Any) -> StaffAccountChanged:
+    staff_id = uuid4()
+    return StaffAccountChanged(
+        network_id=network,
+        staff_id=staff_id,
+        email=kw.pop("email", f"staff-{staff_id.hex[:10]}@clinic.example"),
+        display_name=kw.pop("display_name", "Sam Staff"),
+        roles=list(roles or ("network_admin",)),
+        clinic_ids=[],
+        active=active,
+    )
+
+
+async def kept(stage: Stage, *accounts: StaffAccountChanged) -> None:
+    """Announce `accounts` as the gateway does and wait until notifications keeps them."""
+    for a in accounts:
+        await stage.publish(a)
+    ids = [a.staff_id for a in accounts]
+    await eventually(
+        lambda: stage.pool.fetchval(
+            "SELECT count(*) = $2 FROM staff WHERE staff_id = ANY($1)", ids, len(ids)
+        )
+    )

@@ -6,48 +6,22 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
-from typing import Any
 from uuid import UUID, uuid4
 
 from services.notifications.domain import MessageKind
 from services.notifications.usecases.admin_alerts import alert_network_admins
 from shared.events.base import Envelope
-from shared.events.gateway import StaffAccountChanged
-from tests.integration.notifications.helpers import Stage, body_of
+from tests.integration.notifications.helpers import Stage, account, body_of, kept
 from tests.support import eventually
 
 KIND = MessageKind.WEBHOOK_ENDPOINT_DISABLED
 DISABLED = {
     "endpoint_url": "https://crm.example.test/hooks/mesocare",
+    "endpoint_id": "0b9f3c1e-8d2a-4c55-9a61-2f7e4d1b6a90",
     "endpoint_description": "",
     "reason": "Every delivery for 24 hours failed; the last answer was HTTP 503.",
     "failing_since": "Monday 2 March 2026 09:00 UTC",
 }
-
-
-def account(network: UUID, *roles: str, active: bool = True, **kw: Any) -> StaffAccountChanged:
-    staff_id = uuid4()
-    return StaffAccountChanged(
-        network_id=network,
-        staff_id=staff_id,
-        email=kw.pop("email", f"staff-{staff_id.hex[:10]}@clinic.example"),
-        display_name=kw.pop("display_name", "Sam Staff"),
-        roles=list(roles or ("network_admin",)),
-        clinic_ids=[],
-        active=active,
-    )
-
-
-async def kept(stage: Stage, *accounts: StaffAccountChanged) -> None:
-    """Announce `accounts` as the gateway does and wait until notifications keeps them."""
-    for a in accounts:
-        await stage.publish(a)
-    ids = [a.staff_id for a in accounts]
-    await eventually(
-        lambda: stage.pool.fetchval(
-            "SELECT count(*) = $2 FROM staff WHERE staff_id = ANY($1)", ids, len(ids)
-        )
-    )
 
 
 async def alert(stage: Stage, network: UUID, about: UUID) -> int:

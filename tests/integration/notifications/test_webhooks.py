@@ -18,8 +18,11 @@ from services.notifications.clients.webhooks import Poster, Receivers
 from shared.events.booking import AppointmentBooked
 from tests.integration.notifications.helpers import (
     Stage,
+    account,
+    body_of,
     booked,
     cancelled,
+    kept,
     new_patient,
     new_visit,
     rescheduled,
@@ -305,6 +308,8 @@ class TestDelivering:
 
     async def test_a_410_disables_the_endpoint(self, stage: Stage, receiver: Receiver) -> None:
         network = uuid4()
+        ada = account(network, "network_admin", display_name="Ada Admin")
+        await kept(stage, ada)
         endpoint = await register(stage, network, receiver.at("/gone"), [BOOKED])
         receiver.answer("/gone", 410)
         await a_booking(stage, network)
@@ -316,6 +321,9 @@ class TestDelivering:
         )
         assert read.json()["status"] == "disabled"
         assert "410" in read.json()["disabled_reason"]
+        [told] = await stage.mail_to(ada.email)
+        assert told["Subject"] == f"Webhook endpoint disabled: {endpoint['url']}"
+        assert "410 Gone" in body_of(told)
         await a_booking(stage, network)
         assert len(await deliveries(stage, network, endpoint["id"])) == 1
 
@@ -323,6 +331,9 @@ class TestDelivering:
         self, stage: Stage, receiver: Receiver
     ) -> None:
         network = uuid4()
+        ada = account(network, "network_admin", display_name="Ada Admin")
+        sam = account(network, "receptionist")
+        await kept(stage, ada, sam)
         endpoint = await register(stage, network, receiver.at("/down"), [BOOKED])
         receiver.answer("/down", *[500] * 20)
         await a_booking(stage, network)
@@ -346,6 +357,11 @@ class TestDelivering:
         )
         assert read.json()["status"] == "disabled"
         assert "24 hours" in read.json()["disabled_reason"]
+        [told] = await stage.mail_to(ada.email)
+        text = body_of(told)
+        assert "Every delivery failed for 24 hours" in text
+        assert endpoint["id"] in text and "HTTP 500" in text
+        assert stage.mails_to(sam.email) == []
 
     async def test_a_slow_receiver_does_not_delay_another(
         self, stage: Stage, receiver: Receiver
