@@ -17,6 +17,7 @@ from uuid import uuid4
 import httpx
 import psutil
 import pytest
+from standardwebhooks import Webhook
 
 from devstack.stack import SERVICES, LocalStack
 from shared.demo import DEMO_NETWORK_ID, DEMO_PASSWORD
@@ -24,6 +25,7 @@ from shared.settings import PlatformSettings
 from tests.e2e.stacks import local_stack
 from tests.integration.formulary.helpers import demo_lot
 from tests.support import Parts, bearer, eventually
+from tests.webhook_receiver import receiving
 
 PLATFORM = PlatformSettings(env="test")
 SESSION_COMPLETED = "mesocare.booking.SessionCompleted.v1"
@@ -212,6 +214,61 @@ async def test_a_completed_treatment_crosses_process_boundaries(stack: LocalStac
         messages = await eventually(scheduled, within=30)
     assert sorted(m["kind"] for m in messages) == ["aftercare", "side_effect_checkin"]
     assert {m["trace_id"] for m in messages} == {trace_id}
+
+
+async def test_a_chain_s_receiver_gets_one_session_s_events_in_order_signed(
+    stack: LocalStack,
+) -> None:
+    """An integration client registers a webhook endpoint through the gateway; a consultation
+    booked, started and completed reaches the chain's receiver as AppointmentBooked,
+    SessionStarted and SessionCompleted, in that order, each signed as Standard Webhooks says
+    (checked with the `standardwebhooks` package)."""
+    tag = uuid4().hex[:8]
+    wanted = [f"mesocare.booking.{name}.v1" for name in ("AppointmentBooked", "SessionStarted")]
+    wanted.append(SESSION_COMPLETED)
+    async with receiving() as receiver, httpx.AsyncClient(timeout=15) as client:
+        registered = await client.post(
+            f"{stack.url('gateway')}/api/notifications/v1/webhook-endpoints",
+            json={"url": receiver.at("/chain"), "event_types": wanted, "description": "CRM"},
+            headers=bearer(PLATFORM, DEMO_NETWORK_ID, "integration"),
+        )
+        assert registered.status_code == 201, registered.text
+        secret = registered.json()["secret"]
+        desk = Desk(client, stack)
+        patient = await desk.ok(
+            "POST",
+            "records",
+            "/patients",
+            "receptionist",
+            expect=201,
+            json={
+                "given_name": "Noé",
+                "family_name": f"Lefebvre{tag}",
+                "email": f"noe.lefebvre.{tag}@example.test",
+                "timezone": "Europe/Paris",
+            },
+        )
+        consultation = await desk.book(patient["id"], "Consultation: skin rejuvenation")
+        for action, role, body in (
+            ("check-in", "receptionist", None),
+            ("start", "practitioner", {}),
+            ("complete", "practitioner", {}),
+        ):
+            response = await desk.act(consultation["id"], action, role, json=body)
+            assert response.status_code == 200, f"{action}: {response.text}"
+
+        async def all_three() -> list[dict[str, Any]] | None:
+            mine = [
+                Webhook(secret).verify(r.body, r.headers)
+                for r in receiver.to("/chain")
+                if r.event["subject"] == consultation["id"]
+            ]
+            return mine if len(mine) >= 3 else None
+
+        events = await eventually(all_three, within=60)
+    assert [e["type"] for e in events] == wanted
+    assert all(e["data"]["appointment_id"] == consultation["id"] for e in events)
+    assert len({e["id"] for e in events}) == 3
 
 
 def test_the_demo_network_is_seeded_once_and_its_logins_work(stack: LocalStack) -> None:
