@@ -21,7 +21,12 @@ run: $(STAMP)
 # here); installed once, as root, when missing.
 CHROMIUM := /usr/bin/chromium
 
-test: $(STAMP) $(CHROMIUM)
+# The suite validates the gateway's AsyncAPI document with the AsyncAPI CLI: the version
+# tools/asyncapi/package-lock.json pins, installed there by npm ci (again when the lock changes).
+# Node.js 20 and npm are Debian's, installed once, as root, when npm is missing.
+ASYNCAPI := tools/asyncapi/node_modules/.bin/asyncapi
+
+test: $(STAMP) $(CHROMIUM) $(ASYNCAPI)
 	$(BIN)/python -m pytest
 
 $(CHROMIUM):
@@ -33,6 +38,20 @@ $(CHROMIUM):
 	  echo "Install it as root:  sudo apt-get update && sudo apt-get install -y chromium"; \
 	  exit 1; \
 	fi
+
+$(ASYNCAPI): tools/asyncapi/package.json tools/asyncapi/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; \
+	  else \
+	    echo "The AsyncAPI check needs Node.js 20 and npm to install the CLI into tools/asyncapi."; \
+	    echo "Install them as root:  sudo apt-get update && sudo apt-get install -y nodejs npm"; \
+	    exit 1; \
+	  fi; \
+	fi
+	cd tools/asyncapi && npm ci
+	@touch $(ASYNCAPI)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
