@@ -32,9 +32,6 @@ from uuid import UUID
 from shared.errors import Invalid
 
 SECRET_PREFIX = "whsec_"
-PING_TYPE = "mesocare.webhooks.Ping.v1"
-"""The type of the delivery `POST …/{id}/ping` sends."""
-PING_SOURCE = "mesocare/notifications"
 ALL_EVENTS = "*"
 
 TIMEOUT_SECONDS = 10.0

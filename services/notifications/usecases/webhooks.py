@@ -27,6 +27,7 @@ from services.notifications.schemas import (
     WebhookSecretRotated,
 )
 from services.notifications.usecases.admin_alerts import alert_network_admins
+from shared.asyncapi import PING_SOURCE, PING_TYPE
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import EVENT_TYPES
@@ -160,8 +161,8 @@ async def ping(
     event_id = uuid4()
     body = webhooks.cloudevent(
         event_id=event_id,
-        type=webhooks.PING_TYPE,
-        source=webhooks.PING_SOURCE,
+        type=PING_TYPE,
+        source=PING_SOURCE,
         time=now,
         subject=str(found.id),
         data={"endpoint_id": str(found.id), "network_id": str(found.network_id)},
@@ -169,7 +170,7 @@ async def ping(
     await repo.insert_deliveries(
         uow.tx,
         who.network_id,
-        [repo.NewDelivery(found.id, event_id, webhooks.PING_TYPE, f"ping:{found.id}", body)],
+        [repo.NewDelivery(found.id, event_id, PING_TYPE, f"ping:{found.id}", body)],
         now=now,
     )
     delivery = await repo.delivery_of_event(uow.tx, who.network_id, found.id, event_id)

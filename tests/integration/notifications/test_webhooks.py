@@ -11,10 +11,13 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import jsonschema
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from services.notifications.clients.webhooks import Poster, Receivers
+from shared.asyncapi import asyncapi_document
+from shared.events.base import Envelope
 from shared.events.booking import AppointmentBooked
 from tests.integration.notifications.helpers import (
     Stage,
@@ -61,7 +64,7 @@ async def register(
 async def a_booking(stage: Stage, network: UUID) -> AppointmentBooked:
     patient = new_patient(network)
     event = booked(patient, new_visit(), stage.clock.now() + timedelta(days=3))
-    await stage.publish(event)
+    await stage.publish(event, envelope=Envelope.wrap(event, source="mesocare/booking"))
     return event
 
 
@@ -79,6 +82,14 @@ def verified(secret: str, got: Received) -> dict[str, Any]:
     """The delivery's body once `standardwebhooks` has checked its signature."""
     payload: dict[str, Any] = Webhook(secret).verify(got.body, got.headers)
     return payload
+
+
+def as_documented(got: Received, message: str) -> None:
+    """The delivery's body and headers match the AsyncAPI document's webhook `message`."""
+    document = asyncapi_document()
+    for part, value in (("payload", got.event), ("headers", got.headers)):
+        schema = {**document, "$ref": f"#/components/messages/{message}/{part}"}
+        jsonschema.validate(value, schema, cls=jsonschema.Draft202012Validator)
 
 
 async def deliveries(stage: Stage, network: UUID, endpoint_id: str, **params: Any) -> list[dict]:
@@ -221,10 +232,11 @@ class TestDelivering:
         [got] = await receiver.wait_for("/crm")
 
         body = verified(endpoint["secret"], got)
+        as_documented(got, "AppointmentBookedWebhook")
         assert body["specversion"] == "1.0"
         assert body["type"] == BOOKED
         assert body["subject"] == str(event.appointment_id)
-        assert body["source"] == "mesocare/tests"
+        assert body["source"] == "mesocare/booking"
         assert body["datacontenttype"] == "application/json"
         assert body["data"]["appointment_id"] == str(event.appointment_id)
         assert got.headers["webhook-id"] == body["id"]
@@ -416,6 +428,7 @@ class TestManaging:
 
         [got] = await receiver.wait_for("/ping")
         body = verified(endpoint["secret"], got)
+        as_documented(got, "PingWebhook")
         assert body["type"] == "mesocare.webhooks.Ping.v1"
         assert body["data"] == {"endpoint_id": endpoint["id"], "network_id": str(network)}
         delivery = await settled(stage, network, endpoint["id"], status="delivered")
