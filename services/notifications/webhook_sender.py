@@ -99,7 +99,6 @@ class Sender:
         if room <= 0:
             return False
         now = self.clock.now()
-        busy = [e for e, n in self._in_flight.items() if n >= self.per_endpoint]
         async with self.database.unit(None) as uow:
             taken = await repo.take_due(
                 uow.tx,
@@ -107,7 +106,7 @@ class Sender:
                 lease_until=now + self.lease,
                 room=room,
                 per_endpoint=self.per_endpoint,
-                busy=busy,
+                in_flight=dict(self._in_flight),
             )
         for delivery in taken:
             self._in_flight[delivery.endpoint_id] += 1

@@ -7,7 +7,7 @@ being sent it holds a lease. Only the first pending delivery of an aggregate (it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -262,27 +262,28 @@ async def take_due(
     lease_until: datetime,
     room: int,
     per_endpoint: int,
-    busy: Sequence[UUID],
+    in_flight: Mapping[UUID, int],
 ) -> list[Taken]:
-    """Lease up to `room` due deliveries, at most `per_endpoint` of one endpoint and none of the
-    `busy` ones (at their budget already), each the first pending of its aggregate."""
+    """Lease up to `room` due deliveries, each the first pending of its aggregate, so that no
+    endpoint has more than `per_endpoint` being sent (`in_flight` are being sent already)."""
     rows = await tx.fetch(
         """WITH candidates AS (
                SELECT id FROM (
-                   SELECT d.id, row_number() OVER (
+                   SELECT d.id, d.endpoint_id, row_number() OVER (
                               PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.seq) AS n
                      FROM webhook_deliveries d
                      JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.status = 'enabled'
                     WHERE d.status = 'pending' AND d.next_attempt_at <= $1
                       AND (d.leased_until IS NULL OR d.leased_until <= $1)
-                      AND d.endpoint_id <> ALL($5::uuid[])
                       AND NOT EXISTS (
                           SELECT 1 FROM webhook_deliveries p
                            WHERE p.endpoint_id = d.endpoint_id
                              AND p.ordering_key = d.ordering_key
                              AND p.status = 'pending' AND p.seq < d.seq)
                ) ranked
-               WHERE n <= $4
+               WHERE n <= $4 - coalesce(
+                   (SELECT f.sending FROM unnest($5::uuid[], $6::int[]) AS f (id, sending)
+                     WHERE f.id = ranked.endpoint_id), 0)
                LIMIT $3
            ), taken AS (
                SELECT d.id FROM webhook_deliveries d JOIN candidates c ON c.id = d.id
@@ -300,7 +301,8 @@ async def take_due(
         lease_until,
         room,
         per_endpoint,
-        list(busy),
+        list(in_flight),
+        list(in_flight.values()),
     )
     return records_of(Taken, rows)
 

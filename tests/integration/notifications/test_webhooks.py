@@ -25,6 +25,7 @@ from tests.integration.notifications.helpers import (
     body_of,
     booked,
     cancelled,
+    completed,
     kept,
     new_patient,
     new_visit,
@@ -375,11 +376,11 @@ class TestDelivering:
         assert endpoint["id"] in text and "HTTP 500" in text
         assert stage.mails_to(sam.email) == []
 
-    async def test_a_slow_receiver_does_not_delay_another(
+    async def test_a_slow_receiver_delays_neither_another_nor_the_patients(
         self, stage: Stage, receiver: Receiver
     ) -> None:
         network = uuid4()
-        await register(stage, network, receiver.at("/slow"), [BOOKED])
+        await register(stage, network, receiver.at("/slow"), ["*"])
         await register(stage, network, receiver.at("/quick"), [BOOKED])
         release = receiver.hang("/slow")
         try:
@@ -388,6 +389,12 @@ class TestDelivering:
             # Six bookings reach the quick receiver while the slow one holds its sends.
             await receiver.wait_for("/quick", 6)
             assert len(receiver.to("/slow")) <= stage.settings.webhook_endpoint_concurrency
+            # And a patient's aftercare goes out meanwhile.
+            patient = await stage.register(new_patient(network))
+            await stage.publish(completed(patient, new_visit(), stage.clock.now(), areas=["face"]))
+            [aftercare] = await stage.mail_to(patient.email)
+            assert "aftercare" in aftercare["Subject"].lower()
+            assert not release.is_set()
         finally:
             release.set()
 
