@@ -25,7 +25,7 @@ FRONT_DESK = frozenset({"network_admin", "clinic_manager", "receptionist", "prac
 PRACTITIONERS = vocabulary.SESSION_ROLES
 """Start, re-check and complete sessions; acknowledge cautions and deviations."""
 
-PRACTITIONER_FEEDS = frozenset({"network_admin", "clinic_manager", "practitioner"})
+PRACTITIONER_FEEDS = vocabulary.CALENDAR_FEED_ROLES
 """Make, list and revoke a practitioner's calendar feeds. Booking does not know which
 practitioner a token's subject is, so a practitioner may do it for any practitioner whose
 clinics are all in the token's scope (as managers and admins may)."""
