@@ -9,8 +9,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 
-from services.booking.api.deps import ClinicFeeds, NetworkAdmin, PractitionerFeeds, PublicBaseUrl
-from services.booking.api.deps import Reader as Staff
+from services.booking.api.deps import (
+    ClinicFeeds,
+    NetworkAdmin,
+    PractitionerFeeds,
+    PublicBaseUrl,
+    Reader,
+)
 from services.booking.repository import CalendarFeed, NetworkSettings
 from services.booking.schemas import (
     CalendarFeedCreate,
@@ -160,7 +165,7 @@ def calendar_settings(found: NetworkSettings) -> CalendarSettingsRead:
 
 
 @router.get("/settings/calendar", summary="How the network's calendar feeds name patients")
-async def get_calendar_settings(who: Staff, uow: UoW) -> CalendarSettingsRead:
+async def get_calendar_settings(who: Reader, uow: UoW) -> CalendarSettingsRead:
     return calendar_settings(await settings.get(uow, who))
 
 
