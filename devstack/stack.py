@@ -218,6 +218,9 @@ class LocalStack:
             for other, other_port in self.config.ports.items():
                 if other != name:
                     env[f"{name.upper()}_{other.upper()}_URL"] = f"http://127.0.0.1:{other_port}"
+        # Calendar feed URLs name the gateway, wherever this stack put it.
+        if "gateway" in self.config.ports:
+            env.setdefault("BOOKING_PUBLIC_BASE_URL", self.url("gateway"))
         return env
 
     def url(self, service: str) -> str:

@@ -354,7 +354,10 @@ class RequestContext:
             method,
             context=telemetry.context_from(headers.get(b"traceparent"), headers.get(b"tracestate")),
             kind=SpanKind.SERVER,
-            attributes={"http.request.method": method, "url.path": scope["path"]},
+            attributes={
+                "http.request.method": method,
+                "url.path": telemetry.scrub_path(scope["path"]),
+            },
         )
         span_token = otel_context.attach(trace.set_span_in_context(span))
         started = time.perf_counter()

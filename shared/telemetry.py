@@ -153,9 +153,19 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"\+\d[\d ().-]{6,18}\d")
 
 
+_FEED_SECRET = re.compile(r"(/calendar-feeds/)[A-Za-z0-9_-]{20,}(\.ics)")
+
+
 def scrub(text: str) -> str:
-    """`text` with email addresses and international phone numbers replaced."""
-    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+    """`text` with email addresses, international phone numbers and calendar feed secrets
+    replaced."""
+    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", scrub_path(text)))
+
+
+def scrub_path(path: str) -> str:
+    """A request path without the secrets it may carry: a calendar feed's URL is its key
+    (booking's `/v1/calendar-feeds/{secret}.ics`), so it stays out of traces and logs."""
+    return _FEED_SECRET.sub(r"\1[secret]\2", path)
 
 
 class JsonFormatter(logging.Formatter):

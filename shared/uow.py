@@ -22,8 +22,9 @@ Three ways a unit is opened, one rule for each:
 transaction carries for row-level security (`mesocare.network_id`): every table with a
 `network_id` shows a unit only its network's rows, whatever a query forgets to filter. A unit
 opened with `network_id=None` is a system unit that works across networks, and says so: the
-notifications dispatcher and the gateway's sign-in (an email names an account in any network)
-are the only ones.
+notifications dispatcher, the gateway's sign-in (an email names an account in any network) and
+booking's calendar feeds (a feed's secret names a feed in any network; the rest of the read is a
+unit of that feed's network) are the only ones.
 """
 
 from __future__ import annotations

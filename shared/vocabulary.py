@@ -37,6 +37,8 @@ AUDIT_READERS: frozenset[str] = frozenset({"network_admin", "clinic_manager"})
 """records: read a chart's audit trail."""
 FORMULARY_ADMINS: frozenset[str] = frozenset({"network_admin"})
 """formulary: change the catalog, approved lists and blends; receive and recall lots."""
+CALENDAR_FEED_ROLES: frozenset[str] = frozenset({"network_admin", "clinic_manager", "practitioner"})
+"""booking: make, list and revoke a practitioner's calendar feeds (within the token's clinics)."""
 
 ALLERGEN_CLASSES: Mapping[str, str] = MappingProxyType(
     {

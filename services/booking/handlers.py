@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.booking.usecases import patients
 from shared.consumer import Delivery, Registry
-from shared.events.records import PatientRegistered
+from shared.events.records import PatientContactChanged, PatientRegistered
 from shared.uow import UnitOfWork
 
 
@@ -12,7 +12,30 @@ async def on_patient_registered(
     uow: UnitOfWork, event: PatientRegistered, delivery: Delivery
 ) -> None:
     """Remember that the patient exists, so booking can check ids without calling records."""
-    await patients.registered(uow, network_id=event.network_id, patient_id=event.patient_id)
+    await patients.registered(
+        uow,
+        network_id=event.network_id,
+        patient_id=event.patient_id,
+        given_name=event.given_name,
+        family_name=event.family_name,
+    )
 
 
-HANDLERS: Registry = {PatientRegistered: on_patient_registered}
+async def on_patient_contact_changed(
+    uow: UnitOfWork, event: PatientContactChanged, delivery: Delivery
+) -> None:
+    """Keep the patient's name as records last told it (calendar feeds show it)."""
+    await patients.registered(
+        uow,
+        network_id=event.network_id,
+        patient_id=event.patient_id,
+        given_name=event.given_name,
+        family_name=event.family_name,
+        source="PatientContactChanged",
+    )
+
+
+HANDLERS: Registry = {
+    PatientRegistered: on_patient_registered,
+    PatientContactChanged: on_patient_contact_changed,
+}

@@ -25,6 +25,17 @@ FRONT_DESK = frozenset({"network_admin", "clinic_manager", "receptionist", "prac
 PRACTITIONERS = vocabulary.SESSION_ROLES
 """Start, re-check and complete sessions; acknowledge cautions and deviations."""
 
+PRACTITIONER_FEEDS = vocabulary.CALENDAR_FEED_ROLES
+"""Make, list and revoke a practitioner's calendar feeds. Booking does not know which
+practitioner a token's subject is, so a practitioner may do it for any practitioner whose
+clinics are all in the token's scope (as managers and admins may)."""
+
+CLINIC_FEEDS = frozenset({"network_admin", "clinic_manager"})
+"""Make, list and revoke a clinic's calendar feeds."""
+
+NETWORK_SETTINGS = frozenset({"network_admin"})
+"""Change the network's booking settings (whether calendar feeds name patients in full)."""
+
 
 def require_clinic(who: Principal, clinic_id: UUID) -> None:
     """Forbidden (403) unless the token's clinic scope includes `clinic_id`."""

@@ -445,6 +445,51 @@ class AppointmentRead(BaseModel):
     cancel_reason: str | None = None
 
 
+# -- calendar feeds and the network's settings -------------------------------------------------
+
+FeedLabel = Annotated[
+    str,
+    Field(min_length=1, max_length=100, description="What the feed is for, e.g. My phone"),
+    NotBlank,
+]
+
+
+class CalendarFeedCreate(Strict):
+    label: FeedLabel | None = None
+
+
+class CalendarFeedRead(BaseModel):
+    """A feed without its secret (which is shown once, when the feed is made)."""
+
+    id: UUID
+    practitioner_id: UUID | None = Field(description="Whose appointments (or clinic_id)")
+    clinic_id: UUID | None
+    label: str | None
+    created_at: datetime
+    created_by: str
+
+
+class CalendarFeedCreated(CalendarFeedRead):
+    url: str = Field(
+        description=(
+            "The feed's secret address (text/calendar, read without a token): shown only in "
+            "this answer; whoever has it reads the calendar until the feed is revoked"
+        )
+    )
+
+
+class CalendarSettingsSet(Strict):
+    show_patient_names: Flag = Field(
+        description="Calendar feeds name patients in full (true) or by their initials (false)"
+    )
+
+
+class CalendarSettingsRead(BaseModel):
+    show_patient_names: bool
+    updated_at: datetime | None
+    updated_by: str | None
+
+
 ClinicPage = Page[ClinicRead]
 RoomPage = Page[RoomRead]
 PractitionerPage = Page[PractitionerRead]

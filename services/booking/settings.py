@@ -23,3 +23,11 @@ class Settings(ServiceSettings):
     formulary_timeout_seconds: float = Field(
         2.0, description="Short: a session start waits on it, and a timeout fails closed (503)"
     )
+    public_base_url: str = Field(
+        "http://127.0.0.1:8080",
+        description=(
+            "Where calendar apps reach the gateway (its public origin): calendar feed URLs are "
+            "{public_base_url}/api/booking/v1/calendar-feeds/{secret}.ics"
+        ),
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+    )

@@ -97,6 +97,22 @@ class TestContactDetailsNeverReachALogLine:
         assert line["amount"] == "+1.5"
 
 
+class TestCalendarFeedSecretsNeverReachALogLineOrATrace:
+    SECRET = "HHLkq6b7G0uDU1c9YCgKFqZX1B6H137x0q2DPQNUz1M"
+
+    def test_a_feed_path_loses_its_secret(self) -> None:
+        path = f"/api/booking/v1/calendar-feeds/{self.SECRET}.ics"
+        assert telemetry.scrub_path(path) == "/api/booking/v1/calendar-feeds/[secret].ics"
+
+    def test_a_log_line_naming_a_feed_url_loses_its_secret(self) -> None:
+        line = formatted("fetched", path=f"/v1/calendar-feeds/{self.SECRET}.ics")
+        assert self.SECRET not in json.dumps(line)
+
+    def test_other_paths_are_left_alone(self) -> None:
+        path = f"/v1/practitioners/{uuid4()}/calendar-feeds"
+        assert telemetry.scrub_path(path) == path
+
+
 class TestSampling:
     def test_a_query_outside_any_request_or_handler_starts_no_trace(self) -> None:
         polling = {"db.system": "postgresql"}

@@ -7,6 +7,7 @@ from services.booking.api import (
     availability,
     catalog,
     clinics,
+    feeds,
     plans,
     practitioners,
 )
@@ -23,7 +24,10 @@ routers = [
         practitioners,
         catalog,
         plans,
+        feeds,
     )
 ]
+# Read by calendar apps without a token: the secret in its path is the key.
+routers.append(feeds.public)
 
 __all__ = ["PREFIX", "routers"]

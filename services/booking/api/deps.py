@@ -17,6 +17,9 @@ Editor = Annotated[Principal, Depends(require_roles(*policies.EDITORS))]
 Booker = Annotated[Principal, Depends(require_roles(*policies.BOOKERS))]
 FrontDesk = Annotated[Principal, Depends(require_roles(*policies.FRONT_DESK))]
 Practitioner = Annotated[Principal, Depends(require_roles(*policies.PRACTITIONERS))]
+PractitionerFeeds = Annotated[Principal, Depends(require_roles(*policies.PRACTITIONER_FEEDS))]
+ClinicFeeds = Annotated[Principal, Depends(require_roles(*policies.CLINIC_FEEDS))]
+NetworkAdmin = Annotated[Principal, Depends(require_roles(*policies.NETWORK_SETTINGS))]
 
 
 async def _authorization(request: Request) -> str | None:
@@ -33,8 +36,15 @@ async def _records(request: Request) -> RecordsClient:
     return client
 
 
+async def _public_base_url(request: Request) -> str:
+    url: str = request.app.state.settings.public_base_url
+    return url
+
+
 Authorization = Annotated[str | None, Depends(_authorization)]
 """The caller's `Authorization` header, passed on to the services booking asks."""
 
 Formulary = Annotated[FormularyClient, Depends(_formulary)]
 Records = Annotated[RecordsClient, Depends(_records)]
+PublicBaseUrl = Annotated[str, Depends(_public_base_url)]
+"""Where calendar apps reach the gateway: the origin of calendar feed URLs."""

@@ -182,11 +182,13 @@ async def move_appointment(
     ends_at: datetime,
     occupied_until: datetime,
 ) -> None:
-    """Reschedule; PractitionerTaken / RoomTaken when the move hits the calendar."""
+    """Reschedule (a new revision for calendars); PractitionerTaken / RoomTaken when the move
+    hits the calendar."""
     try:
         await tx.execute(
             """UPDATE appointments SET status = $3, practitioner_id = $4, room_id = $5,
-                      starts_at = $6, ends_at = $7, occupied_until = $8, updated_at = now()
+                      starts_at = $6, ends_at = $7, occupied_until = $8, updated_at = now(),
+                      revision = revision + 1
                WHERE network_id = $1 AND id = $2""",
             network_id,
             id,
@@ -213,7 +215,7 @@ async def cancel_appointment(
 ) -> None:
     await tx.execute(
         """UPDATE appointments SET status = $3, cancelled_at = $4, cancelled_by = $5,
-                  cancel_reason = $6, updated_at = now()
+                  cancel_reason = $6, updated_at = now(), revision = revision + 1
            WHERE network_id = $1 AND id = $2""",
         network_id,
         id,

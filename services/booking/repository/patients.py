@@ -1,4 +1,5 @@
-"""The patient-id replica and what booking knows of a patient's history."""
+"""The patient replica (ids, and the names calendar feeds show) and what booking knows of a
+patient's history."""
 
 from __future__ import annotations
 
@@ -18,14 +19,27 @@ async def patient_known(tx: Transaction, *, network_id: UUID, patient_id: UUID) 
 
 
 async def remember_patient(
-    tx: Transaction, *, network_id: UUID, patient_id: UUID, source: str
+    tx: Transaction,
+    *,
+    network_id: UUID,
+    patient_id: UUID,
+    source: str,
+    given_name: str | None = None,
+    family_name: str | None = None,
 ) -> None:
+    """Remember that the patient exists; their name too when given (the latest one wins)."""
     await tx.execute(
-        """INSERT INTO patients (network_id, patient_id, source) VALUES ($1, $2, $3)
-           ON CONFLICT (network_id, patient_id) DO NOTHING""",
+        """INSERT INTO patients (network_id, patient_id, source, given_name, family_name)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (network_id, patient_id) DO UPDATE
+              SET given_name = coalesce(excluded.given_name, patients.given_name),
+                  family_name = coalesce(excluded.family_name, patients.family_name)
+            WHERE excluded.given_name IS NOT NULL OR excluded.family_name IS NOT NULL""",
         network_id,
         patient_id,
         source,
+        given_name,
+        family_name,
     )
 
 

@@ -1,5 +1,5 @@
-"""The patients booking knows of: a replica of records' ids, fed by PatientRegistered and by
-records' answers when the replica misses."""
+"""The patients booking knows of: a replica of records' ids (and names, for calendar feeds), fed
+by PatientRegistered and PatientContactChanged and by records' answers when the replica misses."""
 
 from __future__ import annotations
 
@@ -28,8 +28,22 @@ async def confirm(
     )
 
 
-async def registered(uow: UnitOfWork, *, network_id: UUID, patient_id: UUID) -> None:
-    """Remember that records registered the patient, so booking can check ids without asking."""
+async def registered(
+    uow: UnitOfWork,
+    *,
+    network_id: UUID,
+    patient_id: UUID,
+    given_name: str | None = None,
+    family_name: str | None = None,
+    source: str = "PatientRegistered",
+) -> None:
+    """Remember that records registered the patient, so booking can check ids without asking,
+    and their name (as records last told it), which calendar feeds show."""
     await repository.remember_patient(
-        uow.tx, network_id=network_id, patient_id=patient_id, source="PatientRegistered"
+        uow.tx,
+        network_id=network_id,
+        patient_id=patient_id,
+        source=source,
+        given_name=given_name,
+        family_name=family_name,
     )

@@ -129,6 +129,32 @@ class SessionRecord(SessionCompletion):
     deviations: list[Deviation] = []
 
 
+class CalendarFeed(Model):
+    """A practitioner's calendar feed, as listed (never its URL)."""
+
+    id: str
+    label: str | None = None
+    created_at: str
+    created_by: str
+
+
+class CalendarFeeds(RootModel[list[CalendarFeed]]):
+    model_config = {"frozen": True}
+
+
+class MadeCalendarFeed(CalendarFeed):
+    url: str
+    """The feed's secret address: booking shows it only in the answer that made the feed."""
+
+
+class NewCalendarFeed(Body):
+    label: str | None = None
+
+
+class CalendarSettings(Model):
+    show_patient_names: bool = False
+
+
 class Appointment(Model):
     id: str
     clinic_id: str
@@ -264,3 +290,28 @@ async def act(
     """One of the appointment's actions (its `allowed_actions`: `check-in`, `cancel`, `start`,
     `cross-check`, `complete`, ...)."""
     return await calls.send(SERVICE, "POST", f"/v1/appointments/{appointment_id}/{action}", body)
+
+
+def _feeds_path(practitioner_id: UUID) -> str:
+    return f"/v1/practitioners/{practitioner_id}/calendar-feeds"
+
+
+async def calendar_feeds(calls: Caller, practitioner_id: UUID) -> Answer[CalendarFeeds | None]:
+    """A practitioner's live calendar feeds, oldest first."""
+    return await calls.read(SERVICE, _feeds_path(practitioner_id), CalendarFeeds)
+
+
+async def make_calendar_feed(
+    calls: Caller, practitioner_id: UUID, feed: NewCalendarFeed
+) -> Answer[MadeCalendarFeed | None]:
+    """A new feed of the practitioner's appointments, with its URL (shown only now)."""
+    return await calls.submit(SERVICE, _feeds_path(practitioner_id), feed, MadeCalendarFeed)
+
+
+async def revoke_calendar_feed(calls: Caller, practitioner_id: UUID, feed_id: UUID) -> Answer[None]:
+    return await calls.send(SERVICE, "DELETE", f"{_feeds_path(practitioner_id)}/{feed_id}")
+
+
+async def calendar_settings(calls: Caller) -> Answer[CalendarSettings | None]:
+    """How the network's calendar feeds name patients."""
+    return await calls.read(SERVICE, "/v1/settings/calendar", CalendarSettings)

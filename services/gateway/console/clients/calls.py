@@ -178,6 +178,14 @@ class Caller:
         )
         return answer.but(None)
 
+    async def submit(self, service: str, path: str, body: Body, model: type[M]) -> Answer[M | None]:
+        """POST `body` and read the answer as `model`: for a creation whose answer says more
+        than the new id (a secret shown once)."""
+        answer = await self._call(service, "POST", path, json=body.as_json())
+        if not answer.ok:
+            return answer.but(None)
+        return _read(service, answer.value, model)
+
     async def create(
         self, service: str, path: str, body: Body, *, idempotency_key: str | None
     ) -> Answer[str | None]:

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from services.gateway import policies
 from services.gateway.console.clients import booking, records
 from services.gateway.console.clients.booking import (
     Appointment,
@@ -98,6 +99,8 @@ class DayPage(View):
     columns: list[Column]
     rows: list[Row]
     booked: int
+    feeds: list[Column] = field(default_factory=list)
+    """The practitioners whose calendar feed the staff member may make (a link each)."""
 
 
 async def clinic_day(calls: Caller, staff: StaffSession, *, clinic_id: str, day: str) -> DayPage:
@@ -124,6 +127,9 @@ async def clinic_day(calls: Caller, staff: StaffSession, *, clinic_id: str, day:
         columns=calendar.columns,
         rows=calendar.rows,
         booked=calendar.booked,
+        feeds=[c for c in calendar.columns if c.name != FORMER]
+        if staff.has_any(policies.CALENDAR_FEED_MAKERS)
+        else [],
         errors=errors,
         problem=" ".join(p for p in notices if p) or None,
     )

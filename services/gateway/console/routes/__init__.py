@@ -9,6 +9,7 @@ from services.gateway.console.routes import (
     appointments,
     book,
     day,
+    feeds,
     formulary,
     messages,
     patients,
@@ -16,5 +17,5 @@ from services.gateway.console.routes import (
 )
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-for module in (sign_in, day, book, appointments, patients, formulary, messages):
+for module in (sign_in, day, book, appointments, patients, formulary, messages, feeds):
     router.include_router(module.router)
