@@ -35,7 +35,13 @@ from tests.support import Parts
 T = TypeVar("T")
 
 APPOINTMENTS_TOPIC = "booking.appointments.v1"
-CONSUMERS_OF_SESSION_COMPLETED = ("records", "formulary", "notifications")
+CONSUMERS_OF_SESSION_COMPLETED = (
+    ("records", "records"),
+    ("formulary", "formulary"),
+    ("notifications", "notifications"),
+    ("notifications", "notifications-webhooks"),  # the webhook fan-out, a group of its own
+)
+"""(service, consumer group) of each handler of SessionCompleted."""
 PLATFORM = PlatformSettings(env="test")
 
 # The first test also waits for the five services to start and for the clinical action.
@@ -353,8 +359,15 @@ class Trace:
             and (kind is None or s.kind == kind)
         ]
 
-    def one(self, service: str, name: str | None = None, kind: str | None = None) -> ReceivedSpan:
-        found = self.of(service, name, kind)
+    def one(
+        self, service: str, name: str | None = None, kind: str | None = None, group: str = ""
+    ) -> ReceivedSpan:
+        """The one span of `service` so named (of consumer group `group`, if given)."""
+        found = [
+            s
+            for s in self.of(service, name, kind)
+            if not group or s.attributes.get("messaging.consumer.group.name") == group
+        ]
         assert len(found) == 1, f"{service} {name or ''} {kind or ''}: {self.summary()}"
         return found[0]
 
@@ -376,8 +389,11 @@ def completion_trace(receiver: OtlpReceiver, action: ClinicalAction) -> Trace:
     def complete() -> Trace | None:
         trace = Trace(receiver.trace(action.trace_id))
         consumed = all(
-            trace.of(name, f"{APPOINTMENTS_TOPIC} process", "CONSUMER")
-            for name in CONSUMERS_OF_SESSION_COMPLETED
+            any(
+                s.attributes.get("messaging.consumer.group.name") == group
+                for s in trace.of(service, f"{APPOINTMENTS_TOPIC} process", "CONSUMER")
+            )
+            for service, group in CONSUMERS_OF_SESSION_COMPLETED
         )
         return trace if consumed and trace.of("notifications", "send email") else None
 
@@ -410,10 +426,9 @@ class TestOneTracePerClinicalAction:
     ) -> None:
         trace = completion_trace(receiver, action)
         publish = trace.one("booking", f"{APPOINTMENTS_TOPIC} publish", "PRODUCER")
-        for name in CONSUMERS_OF_SESSION_COMPLETED:
-            handler = trace.one(name, f"{APPOINTMENTS_TOPIC} process", "CONSUMER")
-            assert handler.parent_span_id == publish.span_id, name
-            assert handler.attributes["messaging.consumer.group.name"] == name
+        for service, group in CONSUMERS_OF_SESSION_COMPLETED:
+            handler = trace.one(service, f"{APPOINTMENTS_TOPIC} process", "CONSUMER", group)
+            assert handler.parent_span_id == publish.span_id, group
             assert (
                 handler.attributes["cloudevents.event_type"]
                 == "mesocare.booking.SessionCompleted.v1"
@@ -423,7 +438,9 @@ class TestOneTracePerClinicalAction:
         self, receiver: OtlpReceiver, action: ClinicalAction
     ) -> None:
         trace = completion_trace(receiver, action)
-        handler = trace.one("notifications", f"{APPOINTMENTS_TOPIC} process", "CONSUMER")
+        handler = trace.one(
+            "notifications", f"{APPOINTMENTS_TOPIC} process", "CONSUMER", "notifications"
+        )
         sends = trace.of("notifications", "send email")
         assert sends, trace.summary()
         assert all(handler in trace.ancestors(send) for send in sends)
@@ -513,7 +530,7 @@ class TestMetrics:
         self, stack: LocalStack, receiver: OtlpReceiver, action: ClinicalAction
     ) -> None:
         completion_trace(receiver, action)  # every consumer has handled SessionCompleted
-        for name in CONSUMERS_OF_SESSION_COMPLETED:
+        for name, group in CONSUMERS_OF_SESSION_COMPLETED:
             samples = scrape(stack, name)
             topics = {s.labels["topic"] for s in samples["consumer_lag"]}
             assert APPOINTMENTS_TOPIC in topics, name
@@ -521,12 +538,12 @@ class TestMetrics:
             handled = total(
                 samples,
                 "consumer_handler_duration_seconds_count",
-                group=name,
+                group=group,
                 topic=APPOINTMENTS_TOPIC,
                 type="mesocare.booking.SessionCompleted.v1",
             )
-            assert handled >= 1, name
-            assert total(samples, "consumer_events_total", group=name, outcome="handled") >= 1
+            assert handled >= 1, group
+            assert total(samples, "consumer_events_total", group=group, outcome="handled") >= 1
 
     def test_cross_check_verdicts_are_counted(
         self, stack: LocalStack, action: ClinicalAction, unreachable: Unreachable
