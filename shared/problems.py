@@ -11,12 +11,21 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared import fhir
 from shared.errors import PROBLEM_JSON, ProblemError, TooManyRequests, type_uri
 
 log = logging.getLogger("mesocare.errors")
 
 
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    """The problem as problem+json; under `/fhir/`, the same as a FHIR OperationOutcome."""
+    if fhir.is_fhir_path(str(body.get("instance", ""))):
+        return JSONResponse(
+            fhir.outcome_of_problem(body),
+            status_code=body["status"],
+            media_type=fhir.FHIR_JSON,
+            headers=headers,
+        )
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
 
 

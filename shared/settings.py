@@ -101,6 +101,11 @@ class PlatformSettings(BaseSettings):
         validation_alias="MESOCARE_MAX_BODY_BYTES",
         description="A request body larger than this is refused with 413 before it is read",
     )
+    public_base_url: str = Field(
+        "http://127.0.0.1:8080",
+        validation_alias="MESOCARE_PUBLIC_BASE_URL",
+        description="The gateway's address as clients reach it: FHIR Bundles' fullUrl and links",
+    )
     demo_network_id: UUID | None = Field(
         None,
         validation_alias="MESOCARE_DEMO_NETWORK_ID",
