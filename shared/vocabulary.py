@@ -37,6 +37,9 @@ AUDIT_READERS: frozenset[str] = frozenset({"network_admin", "clinic_manager"})
 """records: read a chart's audit trail."""
 FORMULARY_ADMINS: frozenset[str] = frozenset({"network_admin"})
 """formulary: change the catalog, approved lists and blends; receive and recall lots."""
+WEBHOOK_MANAGERS: frozenset[str] = frozenset({"network_admin", "integration"})
+"""notifications: register, change and delete the network's webhook endpoints; read their
+deliveries."""
 
 ALLERGEN_CLASSES: Mapping[str, str] = MappingProxyType(
     {
