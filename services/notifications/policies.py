@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from shared import vocabulary
 from shared.auth import STAFF_ROLES, Principal
 
 STAFF = STAFF_ROLES
@@ -16,7 +17,7 @@ for their network (their clinics, as for staff). Nothing else of notifications i
 ADMINS = frozenset({"network_admin"})
 """Change the network's own wording of templates and its branding."""
 
-WEBHOOK_MANAGERS = frozenset({"network_admin", "integration"})
+WEBHOOK_MANAGERS = vocabulary.WEBHOOK_MANAGERS
 """Register, change and delete the network's webhook endpoints; read their deliveries."""
 
 

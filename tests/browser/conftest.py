@@ -271,3 +271,29 @@ async def page(chromium, console: Console, csp_watch: CspWatch) -> AsyncIterator
 async def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+SERIOUS = frozenset({"serious", "critical"})
+
+
+async def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """The serious and critical accessibility violations axe-core finds on the page as it is
+    (WCAG 2.0 to 2.2, levels A and AA): one line each, the rule and the elements it names."""
+    from axe_playwright_python.async_playwright import Axe
+
+    results = await Axe().run(
+        page,
+        options={
+            "resultTypes": ["violations"],
+            "runOnly": {
+                "type": "tag",
+                "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
+            },
+        },
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(n["target"]) for n in v["nodes"])
+        for v in results.response["violations"]
+        if v.get("impact") in SERIOUS
+    ]

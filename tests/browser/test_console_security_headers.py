@@ -13,7 +13,7 @@ from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import Console, CspWatch, screenshot
 from tests.browser.test_console_catalogue import booked_with_a_new_patient, sign_in_as
-from tests.support import eventually
+from tests.support import bearer, eventually
 
 # The data of every page is made through the services first; on a busy machine that is slow.
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -40,6 +40,17 @@ async def every_page(console: Console) -> list[str]:
     message = await eventually(a_message, within=60, interval=0.5)
     lots = await console.formulary.client.get("/v1/lots", headers=headers)
     lot = lots.json()["items"][0]
+    # A webhook endpoint that is never sent anything (subscribed to lot recalls, never pinged).
+    endpoint = await console.notifications.client.post(
+        "/v1/webhook-endpoints",
+        json={
+            "url": "http://127.0.0.1:9/never",
+            "event_types": ["mesocare.formulary.LotRecalled.v1"],
+        },
+        headers=bearer(console.notifications.settings.platform, console.network, "network_admin"),
+    )
+    assert endpoint.status_code == 201, endpoint.text
+    webhook = f"/console/admin/webhooks/{endpoint.json()['id']}"
     clinic = console.clinic
     day = (
         datetime.fromisoformat(appointment["start"]).astimezone(ZoneInfo(clinic["timezone"])).date()
@@ -60,6 +71,9 @@ async def every_page(console: Console) -> list[str]:
         f"/console/formulary/lots/{lot['id']}",
         "/console/messages",
         f"/console/messages/{message['id']}",
+        "/console/admin/webhooks",
+        webhook,
+        f"{webhook}/delete",
         "/console/formulary/lots/not-a-lot",  # the refusal page
     ]
 

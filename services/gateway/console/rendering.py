@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from services.gateway import policies
 from services.gateway.console import clock
 from services.gateway.console.pages.outcomes import Done
 from services.gateway.console.sessions import StaffSession
@@ -28,6 +29,10 @@ NAV = [
     ("/console/formulary", "Formulary"),
     ("/console/messages", "Messages"),
 ]
+ADMIN_NAV = [
+    ("/console/admin/webhooks", "Webhooks", policies.WEBHOOK_MANAGERS),
+]
+"""Pages for the roles a service lets do what they do: in the navigation only for them."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,11 +71,18 @@ def render(request: Request, staff: StaffSession | None, view: View) -> HTMLResp
     response = templates.TemplateResponse(
         request,
         view.template,
-        {"staff": staff, "nav": NAV, "active": request.url.path, **context},
+        {"staff": staff, "nav": navigation(staff), "active": request.url.path, **context},
         status_code=view.status_code,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def navigation(staff: StaffSession | None) -> list[tuple[str, str]]:
+    """The pages the staff member may open: everyone's, then those of their roles."""
+    if staff is None:
+        return []
+    return NAV + [(href, label) for href, label, roles in ADMIN_NAV if staff.has_any(roles)]
 
 
 def refusal(

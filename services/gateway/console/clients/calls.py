@@ -144,6 +144,16 @@ class Caller:
             return _unreadable(service).but(Items())
         return Answer(Items(items, page.value.next_cursor))
 
+    async def read_list(self, service: str, path: str, model: type[M]) -> Answer[Items[M]]:
+        """GET a list the service answers whole, as a JSON array (no pages)."""
+        answer = await self._call(service, "GET", path)
+        if not answer.ok:
+            return answer.but(Items())
+        try:
+            return Answer(Items(_list_of(model).validate_python(answer.value)))
+        except ValidationError:
+            return _unreadable(service).but(Items())
+
     async def read_all(
         self, service: str, path: str, model: type[M], params: Params | None = None
     ) -> Answer[Items[M]]:
@@ -199,6 +209,29 @@ class Caller:
             return answer.but(None)
         created = _read(service, answer.value, _Created)
         return created.but(created.value.id if created.value else None)
+
+    async def post(
+        self,
+        service: str,
+        path: str,
+        model: type[M],
+        body: Body | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Answer[M | None]:
+        """POST `body` (or nothing) and read the service's answer: for what only that answer
+        holds, such as a secret shown once."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        answer = await self._call(
+            service,
+            "POST",
+            path,
+            json=body.as_json() if body is not None else None,
+            headers=headers,
+        )
+        if not answer.ok:
+            return answer.but(None)
+        return _read(service, answer.value, model)
 
     async def _call(
         self,

@@ -14,8 +14,9 @@ from services.gateway.console.routes import (
     messages,
     patients,
     sign_in,
+    webhooks,
 )
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-for module in (sign_in, day, book, appointments, patients, formulary, messages, feeds):
+for module in (sign_in, day, book, appointments, patients, formulary, messages, feeds, webhooks):
     router.include_router(module.router)
