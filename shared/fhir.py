@@ -67,6 +67,68 @@ RESOURCES: Mapping[str, ResourceSpec] = {
 }
 """Every resource type served, by the service that owns its data, with its search parameters."""
 
+PARAMETER_TYPES: Mapping[str, str] = {
+    "_id": "token",
+    "name": "string",
+    "birthdate": "date",
+    "email": "token",
+    "phone": "token",
+    "identifier": "token",
+    "patient": "reference",
+    "subject": "reference",
+    "date": "date",
+    "practitioner": "reference",
+    "location": "reference",
+    "status": "token",
+    "actor": "reference",
+    "schedule": "reference",
+    "start": "date",
+    "service-type": "token",
+}
+"""The FHIR type of each search parameter (the CapabilityStatement says it)."""
+
+
+def capability_statement(
+    *, base_url: str, software_version: str, date_written: str
+) -> dict[str, Any]:
+    """What this server does: read and search of `RESOURCES`, JSON, bearer tokens."""
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": date_written,
+        "publisher": "MesoCare",
+        "kind": "instance",
+        "software": {"name": "MesoCare", "version": software_version},
+        "implementation": {
+            "description": "MesoCare FHIR R4 read and search",
+            "url": f"{base_url.rstrip('/')}{BASE_PATH}",
+        },
+        "fhirVersion": FHIR_VERSION,
+        "format": ["json"],
+        "rest": [
+            {
+                "mode": "server",
+                "security": {
+                    "cors": False,
+                    "description": (
+                        "Bearer tokens from POST /auth/token (staff or integration clients); "
+                        "every resource is of the token's network only."
+                    ),
+                },
+                "resource": [
+                    {
+                        "type": name,
+                        "interaction": [{"code": "read"}, {"code": "search-type"}],
+                        "searchParam": [
+                            {"name": p, "type": PARAMETER_TYPES[p]} for p in ("_id", *spec.search)
+                        ],
+                    }
+                    for name, spec in RESOURCES.items()
+                ],
+            }
+        ],
+    }
+
 
 # --- errors ----------------------------------------------------------------------------------
 
