@@ -11,6 +11,8 @@ page long on the asyncpg connection the service already has.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -267,3 +269,39 @@ def records_of(cls: type[R], rows: Iterable[Mapping[str, Any]]) -> list[R]:
 
 def _field_names(cls: type[Any]) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls) if f.init)
+
+
+class Wakeup:
+    """Set by a `NOTIFY` on `channel` (one pooled connection LISTENs for it) or by `set()`; a
+    worker waits on it between rounds, at most `poll_seconds`, so nothing waits long when the
+    LISTEN connection is lost."""
+
+    def __init__(self, pool: asyncpg.Pool, channel: str) -> None:
+        self.pool, self.channel = pool, channel
+        self._event = asyncio.Event()
+        self._listener: PooledConnection | None = None
+        self._on_notify = lambda *_: self._event.set()
+
+    def set(self) -> None:
+        self._event.set()
+
+    async def listen(self) -> None:
+        try:
+            self._listener = await self.pool.acquire()
+            self._listener.keep_session_state()  # LISTEN is the session's
+            await self._listener.add_listener(self.channel, self._on_notify)
+        except Exception:
+            log.warning("LISTEN %s failed; polling only", self.channel, exc_info=True)
+
+    async def wait(self, poll_seconds: float) -> None:
+        """Until set or `poll_seconds` have passed; then ready to be set again."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), poll_seconds)
+        self._event.clear()
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.remove_listener(self.channel, self._on_notify)
+            await self.pool.release(self._listener)
+            self._listener = None

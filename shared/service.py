@@ -75,6 +75,16 @@ class ServiceSpec:
     """Tables the runtime login may only insert into and read (an audit trail)."""
 
 
+async def finish(tasks: Sequence[asyncio.Task[Any]], *, grace: float) -> None:
+    """Let stopped loops end on their own for `grace` seconds, then cancel what has not."""
+    if not tasks:
+        return
+    _done, pending = await asyncio.wait(tasks, timeout=grace)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+
+
 def _freeze_what_was_built() -> None:
     """Keep the objects built at start (modules, models, routes, templates) out of the garbage
     collector's full passes: each pass over all of them stopped the event loop for about 65 ms,
@@ -200,10 +210,7 @@ def build_app(spec: ServiceSpec) -> FastAPI:
             # Stop taking events, let in-flight handlers finish, flush the relay, then close.
             await consumer.stop()
             await relay.stop()
-            _done, pending = await asyncio.wait(tasks, timeout=10)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            await finish(tasks, grace=10)
             await relay.close()
             await pool.close()
             log.info("service stopped")

@@ -15,7 +15,7 @@ from services.notifications.handlers import Handlers
 from services.notifications.settings import Settings
 from services.notifications.webhook_sender import delivering
 from services.notifications.worker import Dispatcher
-from shared.service import ServiceSpec, build_app
+from shared.service import ServiceSpec, build_app, finish
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,21 +25,16 @@ async def dispatching(app: FastAPI, settings: Settings, clock: Clock) -> AsyncIt
     """The sender of due messages; it stops before the platform closes the pool."""
     dispatcher = Dispatcher(app.state.database, settings, clock)
     app.state.dispatcher = dispatcher
-    task = (
-        asyncio.create_task(dispatcher.run(), name="notifications-dispatcher")
+    tasks = (
+        [asyncio.create_task(dispatcher.run(), name="notifications-dispatcher")]
         if settings.worker_enabled
-        else None
+        else []
     )
     try:
         yield
     finally:
         await dispatcher.stop()
-        if task is not None:
-            try:
-                await asyncio.wait_for(task, timeout=10)
-            except TimeoutError:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        await finish(tasks, grace=10)
         await dispatcher.close()
 
 

@@ -29,8 +29,9 @@ from services.notifications.settings import Settings
 from services.notifications.usecases import webhooks
 from shared import telemetry
 from shared.consumer import Consumer, Delivery, Registry
-from shared.db import PooledConnection
+from shared.db import Wakeup
 from shared.events import EVENT_TYPES, Event
+from shared.service import finish
 from shared.uow import Database, UnitOfWork
 
 log = logging.getLogger("mesocare.notifications.webhooks")
@@ -66,10 +67,8 @@ class Sender:
         self.lease = timedelta(seconds=settings.webhook_timeout_seconds + 60)
         self._in_flight: Counter[UUID] = Counter()
         self._sends: set[asyncio.Task[None]] = set()
-        self._wake = asyncio.Event()
+        self._wake = Wakeup(database.pool, repo.WEBHOOKS_CHANNEL)
         self._stopping = False
-        self._listener: PooledConnection | None = None
-        self._on_notify = lambda *_: self._wake.set()
         self._outcomes = telemetry.meter().create_counter(
             "notifications_webhook_attempts",
             description="Webhook delivery attempts by outcome (delivered, failed)",
@@ -79,7 +78,7 @@ class Sender:
         self._wake.set()
 
     async def run(self) -> None:
-        await self._listen()
+        await self._wake.listen()
         while not self._stopping:
             try:
                 while await self.round() and not self._stopping:
@@ -88,9 +87,7 @@ class Sender:
                 raise
             except Exception:
                 log.exception("webhook round failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            self._wake.clear()
+            await self._wake.wait(self.poll_seconds)
         await asyncio.gather(*self._sends, return_exceptions=True)
 
     async def round(self) -> bool:
@@ -154,24 +151,12 @@ class Sender:
                 extra={"endpoint_id": str(disabled.endpoint_id), "reason": disabled.reason},
             )
 
-    async def _listen(self) -> None:
-        try:
-            self._listener = await self.database.pool.acquire()
-            self._listener.keep_session_state()  # LISTEN is the session's
-            await self._listener.add_listener(repo.WEBHOOKS_CHANNEL, self._on_notify)
-        except Exception:
-            log.warning("LISTEN failed; polling only", exc_info=True)
-
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
 
     async def close(self) -> None:
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.remove_listener(repo.WEBHOOKS_CHANNEL, self._on_notify)
-            await self.database.pool.release(self._listener)
-            self._listener = None
+        await self._wake.close()
         await self.poster.close()
 
 
@@ -199,8 +184,5 @@ async def delivering(app: FastAPI, settings: Settings, clock: Clock) -> AsyncIte
     finally:
         await consumer.stop()
         await sender.stop()
-        _done, pending = await asyncio.wait(tasks, timeout=15)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await finish(tasks, grace=15)
         await sender.close()

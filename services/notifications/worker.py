@@ -6,7 +6,6 @@ this module only runs them: when to look, how many at once, and what happens on 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime, timedelta
 
@@ -19,7 +18,7 @@ from services.notifications.settings import Settings
 from services.notifications.usecases import dispatching
 from services.notifications.usecases.dispatching import Attempt, Result
 from shared import telemetry
-from shared.db import PooledConnection
+from shared.db import Wakeup
 from shared.uow import Database
 
 log = logging.getLogger("mesocare.notifications.worker")
@@ -53,10 +52,8 @@ class Dispatcher:
             max_attempts=settings.max_attempts,
         )
         self.lease = timedelta(seconds=settings.sending_lease_seconds)
-        self._wake = asyncio.Event()
+        self._wake = Wakeup(database.pool, DUE_CHANNEL)
         self._stopping = False
-        self._listener: PooledConnection | None = None
-        self._on_notify = lambda *_: self._wake.set()
         self._limit = asyncio.Semaphore(settings.worker_concurrency)
         self.max_in_flight = max(settings.worker_batch_size, settings.worker_concurrency)
         self._in_flight = 0
@@ -73,7 +70,7 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self) -> None:
-        await self._listen()
+        await self._wake.listen()
         recorder = asyncio.create_task(self._record_results(), name="notifications-recorder")
         try:
             while not self._stopping:
@@ -84,33 +81,19 @@ class Dispatcher:
                     raise
                 except Exception:
                     log.exception("dispatch round failed; trying again")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_seconds)
-                self._wake.clear()
+                await self._wake.wait(self.settings.worker_poll_seconds)
             # Graceful stop: finish the sends under way and record their results.
             await asyncio.gather(*self._sends, return_exceptions=True)
         finally:
             await self._results.put(None)
             await recorder
 
-    async def _listen(self) -> None:
-        try:
-            self._listener = await self.database.pool.acquire()
-            self._listener.keep_session_state()  # LISTEN is the session's
-            await self._listener.add_listener(DUE_CHANNEL, self._on_notify)
-        except Exception:
-            log.warning("LISTEN failed; polling only", exc_info=True)
-
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
 
     async def close(self) -> None:
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.remove_listener(DUE_CHANNEL, self._on_notify)
-            await self.database.pool.release(self._listener)
-            self._listener = None
+        await self._wake.close()
         await self.channels.sms.close()
         await self.channels.email.close()
 
