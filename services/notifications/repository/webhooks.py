@@ -375,19 +375,6 @@ async def requeue(
     return record_of(Delivery, row)
 
 
-async def get_delivery(
-    tx: Transaction, network_id: UUID, endpoint_id: UUID, delivery_id: UUID
-) -> Delivery | None:
-    row = await tx.fetchrow(
-        """SELECT * FROM webhook_deliveries
-           WHERE network_id = $1 AND endpoint_id = $2 AND id = $3""",
-        network_id,
-        endpoint_id,
-        delivery_id,
-    )
-    return record_of(Delivery, row)
-
-
 async def delivery_of_event(
     tx: Transaction, network_id: UUID, endpoint_id: UUID, event_id: UUID
 ) -> Delivery | None:
