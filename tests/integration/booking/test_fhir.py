@@ -29,6 +29,7 @@ class Scene:
     world: World
     other: World
     martin: dict[str, Any]
+    lyon: dict[str, Any]
     booked: dict[str, Any]
     arrived: dict[str, Any]
     cancelled: dict[str, Any]
@@ -62,13 +63,24 @@ async def scene(stage: Stage) -> Scene:
             },
         )
     )
+    lyon = await ok(
+        await world.post(
+            "/v1/clinics",
+            {
+                "name": "Clinique Lyon",
+                "address": "3 quai Saint-Antoine",
+                "timezone": "Europe/Paris",
+                "currency": "EUR",
+            },
+        )
+    )
     booked = await world.book(at(MONDAY, "10:00", world.tz))
     arrived = await world.book(at(MONDAY, "11:00", world.tz))
     assert (await world.act(arrived["id"], "check-in")).status_code == 200
     cancelled = await world.book(at(TUESDAY, "10:00", world.tz))
     response = await world.act(cancelled["id"], "cancel", {"reason": "Patient moved away"})
     assert response.status_code == 200, response.text
-    return Scene(world, other, martin, booked, arrived, cancelled)
+    return Scene(world, other, martin, lyon, booked, arrived, cancelled)
 
 
 async def fhir_get(
@@ -105,6 +117,33 @@ def refused(outcome: dict[str, Any], code: str, expression: str | None = None) -
         assert issue["expression"] == [expression]
 
 
+SEARCHES = {
+    "Organization": {},
+    "Location": {},
+    "Practitioner": {},
+    "Appointment": {},
+    "Schedule": {},
+    "Slot": {"start": [f"ge{MONDAY}", f"lt{TUESDAY}"]},
+}
+
+
+class TestEverySearch:
+    @pytest.mark.parametrize("resource_type", SEARCHES)
+    async def test_an_unknown_parameter_is_400_unless_lenient(
+        self, scene: Scene, resource_type: str
+    ) -> None:
+        world = scene.world
+        query = SEARCHES[resource_type] | {"colour": "blue"}
+        if resource_type == "Slot":
+            query["schedule"] = f"Schedule/{scene.schedule(scene.leroy)}"
+        outcome = await fhir_get(world, resource_type, 400, **query)
+        refused(outcome, "invalid", "colour")
+        lenient = world.reception | {"Prefer": "handling=lenient"}
+        found = await fhir_get(world, resource_type, headers=lenient, **query)
+        assert found["total"] >= 1
+        assert "colour" in next(x["url"] for x in found["link"] if x["relation"] == "self")
+
+
 class TestOrganization:
     async def test_the_network_is_read_and_found_by_name(self, scene: Scene) -> None:
         world = scene.world
@@ -131,10 +170,24 @@ class TestLocation:
 
     async def test_search_by_a_word_of_the_name_and_by_id(self, scene: Scene) -> None:
         world = scene.world
-        assert ids(await fhir_get(world, "Location", name="CLINIQ")) == [scene.clinic]
+        assert ids(await fhir_get(world, "Location", name="CLINIQ")) == [
+            scene.clinic,
+            scene.lyon["id"],
+        ]
         assert ids(await fhir_get(world, "Location", name="europe")) == [scene.clinic]
         assert ids(await fhir_get(world, "Location", name="paix")) == []
         assert ids(await fhir_get(world, "Location", _id=scene.clinic)) == [scene.clinic]
+        both = f"{scene.lyon['id']},{scene.clinic}"
+        assert ids(await fhir_get(world, "Location", _id=both)) == [scene.clinic, scene.lyon["id"]]
+
+    async def test_pages_follow_the_next_link(self, scene: Scene) -> None:
+        world = scene.world
+        page = await fhir_get(world, "Location", _count=1)
+        assert page["total"] == 2 and ids(page) == [scene.clinic]
+        link = next_link(page)
+        assert link is not None
+        rest = await fhir_get(world, link)
+        assert ids(rest) == [scene.lyon["id"]] and next_link(rest) is None
 
     async def test_another_networks_clinic_is_404(self, scene: Scene) -> None:
         other = scene.other.clinic["id"]
