@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.booking import api, handlers
+from services.booking.api import fhir
 from services.booking.clients.formulary import FormularyClient
 from services.booking.clients.records import RecordsClient
 from services.booking.settings import Settings
@@ -54,4 +55,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             resources=[service_clients],
         )
     )
+    # FHIR's paths are its own (`/fhir/R4/...`), not a version of booking's API.
+    app.include_router(fhir.router)
     return app

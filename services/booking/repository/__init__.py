@@ -59,6 +59,14 @@ from services.booking.repository.feeds import (
     revoke_feed,
     set_show_patient_names,
 )
+from services.booking.repository.fhir import (
+    WorkPlace,
+    search_appointments,
+    search_clinics,
+    search_practitioners,
+    treatment_types,
+    work_places,
+)
 from services.booking.repository.patients import (
     completed_consultation_indications,
     patient_known,
@@ -109,6 +117,7 @@ __all__ = [
     "StoredCheck",
     "TimeOff",
     "TreatmentType",
+    "WorkPlace",
     "availability_context",
     "availability_practitioners",
     "booking_context",
@@ -155,9 +164,14 @@ __all__ = [
     "revoke_feed",
     "save_clinic",
     "save_practitioner",
+    "search_appointments",
+    "search_clinics",
+    "search_practitioners",
     "set_practitioner_clinics",
     "set_show_patient_names",
     "set_status",
+    "treatment_types",
+    "work_places",
     "working_hours",
     "works_at",
 ]
