@@ -64,6 +64,8 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     prefix: str = ""
     """Put before every router's paths (the API version, `/v1`)."""
+    unversioned: Sequence[APIRouter] = ()
+    """Routers whose paths are their own, without `prefix` (FHIR's `/fhir/R4/...`)."""
     handlers: Registry = field(default_factory=dict)
     version: str = "1.0.0"
     seed_demo: DemoSeeder | None = None
@@ -228,6 +230,8 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     _install_probes(app)
     for router in spec.routers:
         app.include_router(router, prefix=spec.prefix)
+    for router in spec.unversioned:
+        app.include_router(router)
     app.add_middleware(BodyLimit, max_bytes=settings.platform.max_body_bytes)
     _install_request_context(app, spec)
     return app
@@ -235,8 +239,9 @@ def build_app(spec: ServiceSpec) -> FastAPI:
 
 def _install_request_context(app: FastAPI, spec: ServiceSpec) -> None:
     templates = {
-        id(route): spec.prefix + route.path_format
-        for router in spec.routers
+        id(route): prefix + route.path_format
+        for routers, prefix in ((spec.routers, spec.prefix), (spec.unversioned, ""))
+        for router in routers
         for route in router.routes
         if isinstance(route, APIRoute)
     }

@@ -53,8 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             prefix=api.PREFIX,
             handlers=handlers.HANDLERS,
             resources=[service_clients],
+            unversioned=[fhir.router],  # FHIR's paths are its own, not a version of booking's
         )
     )
-    # FHIR's paths are its own (`/fhir/R4/...`), not a version of booking's API.
-    app.include_router(fhir.router)
     return app
