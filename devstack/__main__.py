@@ -53,6 +53,7 @@ def banner(stack: LocalStack, seconds: float) -> str:
         f"  Staff console      {stack.url('gateway')}/",
         f"  gateway API        {stack.url('gateway')}/docs",
         f"  AsyncAPI (events)  {stack.url('gateway')}/asyncapi.json",
+        f"  FHIR R4            {stack.url('gateway')}/fhir/R4/metadata",
     ]
     for name in ("booking", "records", "formulary", "notifications"):
         lines.append(f"  {name:<18} {stack.url(name)}/docs")
