@@ -29,6 +29,8 @@ router = APIRouter(prefix=fhir.BASE_PATH, route_class=UnitOfWorkRoute, tags=["FH
 
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 OUTCOME = {"description": "An OperationOutcome", "content": {FHIR_JSON: {"schema": {}}}}
+REFUSALS: dict[int | str, dict[str, Any]] = {401: OUTCOME, 403: OUTCOME, 429: OUTCOME}
+"""What any FHIR route may answer, as an OperationOutcome (not the REST API's problem+json)."""
 RESOURCE_OF = {"Patient": fhir_views.patient, **fhir_views.RESOURCE_OF}
 PATIENT_PARAMETER = {"Patient": None, "AdverseEvent": "subject"}
 """The parameter naming the patient, where it is not `patient` (Patient has none)."""
@@ -212,7 +214,7 @@ def _routes(resource_type: str) -> None:
         name=f"read_{resource_type}",
         summary=f"Read a {resource_type} (FHIR R4)",
         response_class=FhirResponse,
-        responses={200: resource, 403: OUTCOME, 404: OUTCOME},
+        responses={200: resource, **REFUSALS, 404: OUTCOME},
     )
     router.add_api_route(
         f"/{resource_type}",
@@ -222,7 +224,7 @@ def _routes(resource_type: str) -> None:
         summary=f"Search {resource_type} (FHIR R4)",
         description=f"Search parameters: {parameters}, `_id`, `_count`, `_cursor`.",
         response_class=FhirResponse,
-        responses={200: bundle, 400: OUTCOME, 403: OUTCOME},
+        responses={200: bundle, 400: OUTCOME, **REFUSALS},
     )
 
 
