@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -96,12 +97,12 @@ def _patient(parameters: Parameters, name: str) -> UUID | None:
     return named.pop()
 
 
-def _search(parameters: Parameters, resource_type: str) -> Search:
-    """The Search every records resource type shares (the network is the caller's)."""
+def _search(parameters: Parameters, resource_type: str, network_id: UUID) -> Search:
+    """What every records resource type's search shares: ids, patient, date, page."""
     dates = parameters.get("date")
     patient = PATIENT_PARAMETER.get(resource_type, "patient")
     return Search(
-        network_id=UUID(int=0),
+        network_id=network_id,
         limit=fhir.count_of(parameters),
         ids=_ids(parameters),
         patient_id=_patient(parameters, patient) if patient else None,
@@ -130,7 +131,7 @@ def _patient_criteria(parameters: Parameters, search: Search) -> tuple[Search, P
         email=_one(parameters, "email"),
         phone="".join(phone.split()) if phone else None,
     )
-    return Search(search.network_id, search.limit, ids, None, None, search.after), criteria
+    return replace(search, ids=ids), criteria
 
 
 PATIENT_IDENTIFIER = fhir.IDENTIFIER_SYSTEM_BASE + "patient"
@@ -175,7 +176,7 @@ async def _find(
     request: Request, uow: UnitOfWork, caller: Caller, resource_type: str
 ) -> usecase.Found:
     parameters = fhir.search_parameters(request, resource_type)
-    search = _search(parameters, resource_type)
+    search = _search(parameters, resource_type, caller.who.network_id)
     if resource_type == "Patient":
         search, criteria = _patient_criteria(parameters, search)
         return await usecase.search_patients(uow, caller, search, criteria)
