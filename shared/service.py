@@ -26,7 +26,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from shared import pagination, telemetry
+from shared import fhir, pagination, telemetry
 from shared.auth import RateLimiter, TokenVerifier
 from shared.consumer import Consumer, Registry
 from shared.db import (
@@ -63,7 +63,8 @@ class ServiceSpec:
     migrations: Path
     routers: Sequence[APIRouter] = ()
     prefix: str = ""
-    """Put before every router's paths (the API version, `/v1`)."""
+    """Put before every router's paths (the API version, `/v1`), but a FHIR router's (whose own
+    prefix is `/fhir/R4`)."""
     handlers: Registry = field(default_factory=dict)
     version: str = "1.0.0"
     seed_demo: DemoSeeder | None = None
@@ -220,15 +221,21 @@ def build_app(spec: ServiceSpec) -> FastAPI:
     complete_document(app)
     _install_probes(app)
     for router in spec.routers:
-        app.include_router(router, prefix=spec.prefix)
+        app.include_router(router, prefix=_prefix_of(router, spec))
     app.add_middleware(BodyLimit, max_bytes=settings.platform.max_body_bytes)
     _install_request_context(app, spec)
     return app
 
 
+def _prefix_of(router: APIRouter, spec: ServiceSpec) -> str:
+    """The API version's prefix, except for a FHIR router: FHIR's paths are its own
+    (`/fhir/R4/...`, the router's own prefix)."""
+    return "" if fhir.is_fhir_path(router.prefix) else spec.prefix
+
+
 def _install_request_context(app: FastAPI, spec: ServiceSpec) -> None:
     templates = {
-        id(route): spec.prefix + route.path_format
+        id(route): _prefix_of(router, spec) + route.path_format
         for router in spec.routers
         for route in router.routes
         if isinstance(route, APIRoute)

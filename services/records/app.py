@@ -7,7 +7,6 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.records import api, handlers
-from services.records.api import fhir
 from services.records.settings import Settings
 from shared.service import ServiceSpec, build_app
 
@@ -15,7 +14,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    app = build_app(
+    return build_app(
         ServiceSpec(
             settings=settings or Settings(),
             title="MesoCare records",
@@ -32,6 +31,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             append_only=("audit_log", "consents"),
         )
     )
-    # FHIR's paths are its own (`/fhir/R4/...`), not a version of records' API.
-    app.include_router(fhir.router)
-    return app

@@ -8,6 +8,7 @@ of another network.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -298,6 +299,16 @@ class TestPatient:
 
         validated(response.json())
         assert outcome(response, 401)["code"] == "login"
+
+    async def test_the_request_log_names_the_route_template_not_the_id(
+        self, records: RunningService, journey: Journey, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.INFO, logger="mesocare.service"):
+            await get(records, journey.network, f"Patient/{journey.patient}")
+
+        [line] = [r for r in caplog.records if r.getMessage() == "request"]
+        assert getattr(line, "route", None) == "/fhir/R4/Patient/{id}"
+        assert journey.patient not in str(line.__dict__)
 
 
 class TestSafetyProfileResources:
