@@ -514,3 +514,18 @@ class TestAdverseEvent:
         assert outcome(theirs, 404)["code"] == "not-found"
         response = await get(records, network, "AdverseEvent", date="yesterday")
         assert outcome(response, 400)["expression"] == ["date"]
+
+
+class TestTenancy:
+    async def test_every_resource_of_the_journey_is_404_to_another_network(
+        self, records: RunningService, journey: Journey
+    ) -> None:
+        for resource_type in ("Patient", "Consent", *CLINICAL):
+            parameter = {"Patient": "_id", "AdverseEvent": "subject"}.get(resource_type, "patient")
+            found = await bundle(
+                records, journey.network, resource_type, **{parameter: journey.patient}
+            )
+            assert found["total"] > 0, resource_type
+            for resource_id in ids(found):
+                theirs = await get(records, journey.other_network, f"{resource_type}/{resource_id}")
+                assert outcome(theirs, 404)["code"] == "not-found"
