@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             migrations=MIGRATIONS,
             routers=api.routers,
             prefix=api.PREFIX,
+            unversioned=api.unversioned,
             handlers=handlers.HANDLERS,
             # History: the runtime login may insert and read, never rewrite (the triggers
             # refuse it too, but only for rows the statement can see).

@@ -11,7 +11,7 @@ connection to audit them.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -121,3 +121,11 @@ async def _note_other_network(
                 "sub": caller.who.sub,
             },
         )
+
+
+async def note_reads(
+    uow: UnitOfWork, caller: Caller, action: str, patient_ids: Iterable[UUID]
+) -> None:
+    """Audit a read across the network once for each chart it showed (in the order shown)."""
+    for patient_id in dict.fromkeys(patient_ids):
+        await _audit(uow, caller, Chart(patient_id=patient_id), action, "ok")
