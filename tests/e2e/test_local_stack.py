@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -21,8 +21,10 @@ from standardwebhooks import Webhook
 
 from devstack.stack import SERVICES, LocalStack
 from shared.demo import DEMO_NETWORK_ID, DEMO_PASSWORD
+from shared.fhir import IDENTIFIER_SYSTEM_BASE
 from shared.settings import PlatformSettings
 from tests.e2e.stacks import local_stack
+from tests.fhir_validation import validated
 from tests.integration.formulary.helpers import demo_lot
 from tests.support import Parts, bearer, eventually
 from tests.webhook_receiver import receiving
@@ -126,7 +128,8 @@ class Desk:
 async def test_a_completed_treatment_crosses_process_boundaries(stack: LocalStack) -> None:
     """Registered in records, consulted, treated (formulary cross-checks the plan and what was
     given) and completed in booking: notifications schedules the aftercare and the check-in,
-    under the trace of the completing request."""
+    under the trace of the completing request. A side effect is reported, and the whole story
+    reads back through the gateway's FHIR base as resources that reference each other."""
     trace_id, tag = uuid4().hex, uuid4().hex[:8]
     async with httpx.AsyncClient(timeout=15) as client:
         desk = Desk(client, stack)
@@ -143,6 +146,7 @@ async def test_a_completed_treatment_crosses_process_boundaries(stack: LocalStac
                 "email": f"ines.marchetti.{tag}@example.test",
                 "timezone": "Europe/Paris",
                 "fitzpatrick_skin_type": 2,
+                "declared_allergies": [{"code": "lidocaine", "severity": "moderate"}],
                 "consents": [{"kind": "treatment", "granted": True, "wording_version": "demo-1"}],
             },
         )
@@ -212,8 +216,75 @@ async def test_a_completed_treatment_crosses_process_boundaries(stack: LocalStac
             return found if len(found) >= 2 else []
 
         messages = await eventually(scheduled, within=30)
-    assert sorted(m["kind"] for m in messages) == ["aftercare", "side_effect_checkin"]
-    assert {m["trace_id"] for m in messages} == {trace_id}
+        assert sorted(m["kind"] for m in messages) == ["aftercare", "side_effect_checkin"]
+        assert {m["trace_id"] for m in messages} == {trace_id}
+
+        reported = await desk.ok(
+            "POST",
+            "records",
+            f"/patients/{patient['id']}/adverse-events",
+            "practitioner",
+            expect=201,
+            json={
+                "kind": "bruising",
+                "severity": "mild",
+                "onset_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+                "description": "A small bruise at one injection point.",
+                "appointment_id": treatment["id"],
+            },
+        )
+        await the_story_reads_back_as_fhir(client, stack, patient, treatment, reported)
+
+
+async def the_story_reads_back_as_fhir(
+    client: httpx.AsyncClient,
+    stack: LocalStack,
+    patient: dict[str, Any],
+    treatment: dict[str, Any],
+    reported: dict[str, Any],
+) -> None:
+    """Patient, AllergyIntolerance, Appointment, Procedure, MedicationAdministration and
+    AdverseEvent through the gateway, each valid for `fhir.resources`, pointing at each other."""
+    gateway = f"{stack.url('gateway')}/fhir/R4"
+    as_practitioner = bearer(PLATFORM, DEMO_NETWORK_ID, "practitioner")
+    me = f"Patient/{patient['id']}"
+
+    async def search(resource_type: str, **params: str) -> list[dict[str, Any]]:
+        async def found() -> list[dict[str, Any]] | None:
+            answer = await client.get(
+                f"{gateway}/{resource_type}", params=params, headers=as_practitioner
+            )
+            assert answer.status_code == 200, answer.text
+            bundle = validated(answer.json())
+            return [e["resource"] for e in bundle.get("entry", [])] or None
+
+        return await eventually(found, within=30)  # records hears of the session by event
+
+    read = await client.get(f"{gateway}/Patient/{patient['id']}", headers=as_practitioner)
+    assert read.status_code == 200, read.text
+    assert validated(read.json())["name"][0]["family"] == patient["family_name"]
+    [allergy] = await search("AllergyIntolerance", patient=me)
+    assert allergy["patient"]["reference"] == me
+    [appointment] = [
+        a for a in await search("Appointment", patient=me) if a["id"] == treatment["id"]
+    ]
+    assert appointment["status"] == "fulfilled"
+    assert me in [p["actor"]["reference"] for p in appointment["participant"]]
+    procedures = await search("Procedure", patient=me)
+    [procedure] = [
+        p
+        for p in procedures
+        if {"system": IDENTIFIER_SYSTEM_BASE + "appointment", "value": treatment["id"]}
+        in p["identifier"]
+    ]
+    assert procedure["subject"]["reference"] == me
+    [given] = await search("MedicationAdministration", patient=me)
+    assert given["subject"]["reference"] == me
+    assert given["partOf"] == [{"reference": f"Procedure/{procedure['id']}"}]
+    assert given["contained"][0]["batch"]["lotNumber"] == demo_lot("hyaluronic_acid")
+    [event] = await search("AdverseEvent", subject=me)
+    assert event["id"] == reported["id"]
+    assert {"instance": {"reference": f"Procedure/{procedure['id']}"}} in event["suspectEntity"]
 
 
 async def test_a_chain_s_receiver_gets_one_session_s_events_in_order_signed(
