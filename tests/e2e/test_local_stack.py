@@ -8,7 +8,7 @@ notifications, then stops everything and checks that no process is left behind.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -249,34 +249,32 @@ async def the_story_reads_back_as_fhir(
     as_practitioner = bearer(PLATFORM, DEMO_NETWORK_ID, "practitioner")
     me = f"Patient/{patient['id']}"
 
-    async def search(resource_type: str, **params: str) -> list[dict[str, Any]]:
+    async def search(
+        resource_type: str, wanted: Callable[[dict[str, Any]], bool] = bool, **params: str
+    ) -> list[dict[str, Any]]:
+        """The `wanted` resources of a search, once there are some: records hears of the
+        session by event, later than booking answers."""
+
         async def found() -> list[dict[str, Any]] | None:
             answer = await client.get(
                 f"{gateway}/{resource_type}", params=params, headers=as_practitioner
             )
             assert answer.status_code == 200, answer.text
             bundle = validated(answer.json())
-            return [e["resource"] for e in bundle.get("entry", [])] or None
+            return [e["resource"] for e in bundle.get("entry", []) if wanted(e["resource"])]
 
-        return await eventually(found, within=30)  # records hears of the session by event
+        return await eventually(found, within=30)
 
     read = await client.get(f"{gateway}/Patient/{patient['id']}", headers=as_practitioner)
     assert read.status_code == 200, read.text
     assert validated(read.json())["name"][0]["family"] == patient["family_name"]
     [allergy] = await search("AllergyIntolerance", patient=me)
     assert allergy["patient"]["reference"] == me
-    [appointment] = [
-        a for a in await search("Appointment", patient=me) if a["id"] == treatment["id"]
-    ]
+    [appointment] = await search("Appointment", lambda a: a["id"] == treatment["id"], patient=me)
     assert appointment["status"] == "fulfilled"
     assert me in [p["actor"]["reference"] for p in appointment["participant"]]
-    procedures = await search("Procedure", patient=me)
-    [procedure] = [
-        p
-        for p in procedures
-        if {"system": IDENTIFIER_SYSTEM_BASE + "appointment", "value": treatment["id"]}
-        in p["identifier"]
-    ]
+    of_the_session = {"system": IDENTIFIER_SYSTEM_BASE + "appointment", "value": treatment["id"]}
+    [procedure] = await search("Procedure", lambda p: of_the_session in p["identifier"], patient=me)
     assert procedure["subject"]["reference"] == me
     [given] = await search("MedicationAdministration", patient=me)
     assert given["subject"]["reference"] == me
