@@ -72,6 +72,10 @@ def unavailable(exc: BaseException) -> bool:
     return False
 
 
+class ConsumerStalled(Exception):
+    """The consumer fetches nothing while its partitions have messages: it is made anew."""
+
+
 class Consumer:
     """Consumes the topics of the events in `handlers` as consumer group `group`."""
 
@@ -86,6 +90,7 @@ class Consumer:
         max_attempts: int = 3,
         retry_backoff: float = 0.2,
         unavailable_backoff: float = 5.0,
+        stall_seconds: float = 30.0,
     ) -> None:
         self.pool = pool
         self.platform = platform
@@ -97,6 +102,9 @@ class Consumer:
         self.retry_backoff = retry_backoff
         self.unavailable_backoff = unavailable_backoff
         """The longest wait between two tries while the database is away."""
+        self.stall_seconds = stall_seconds
+        """How long assigned partitions may stay behind their end with nothing fetched before
+        the consumer is taken for stuck and made anew."""
         self._consumer: AIOKafkaConsumer | None = None
         self._stopping = False
         self.handled = 0
@@ -158,12 +166,18 @@ class Consumer:
         await consumer.start()
         self._dlq = new_producer(self.platform, client_id=f"{self.group}-dlq")
         await self._dlq.start()
+        fetched_at = checked_at = time.monotonic()
         try:
             while not self._stopping:
                 batches = await consumer.getmany(timeout_ms=500, max_records=500)
                 self.assigned = bool(consumer.assignment())
+                now = time.monotonic()
                 if not batches:
+                    if now - max(fetched_at, checked_at) >= self.stall_seconds:
+                        checked_at = now
+                        await self._fail_if_stalled(consumer)
                     continue
+                fetched_at = now
                 # Partitions are independent (one aggregate's events share a partition), so
                 # they are handled side by side, each in order; offsets are committed once per
                 # batch after the transactions. A crash redelivers the uncommitted rest, which
@@ -178,6 +192,28 @@ class Consumer:
                     self._update_lag(consumer, tp, pos)
         finally:
             await self._close()
+
+    async def _fail_if_stalled(self, consumer: AIOKafkaConsumer) -> None:
+        """Raise ConsumerStalled (the consumer is then made anew) when an assigned partition has
+        messages past this consumer's position although nothing came for `stall_seconds`, or
+        when the broker cannot say where the partitions end. After a broker outage aiokafka has
+        been seen to keep such a consumer quiet for good, with no error (`make chaos`)."""
+        assigned = list(consumer.assignment())
+        if not assigned:
+            return  # an idle member of its group (more members than partitions) is not stuck
+        try:
+            async with asyncio.timeout(10):
+                ends = await consumer.end_offsets(assigned)
+                behind = [tp for tp in assigned if ends.get(tp, 0) > await consumer.position(tp)]
+        except Exception as exc:
+            raise ConsumerStalled(
+                f"the broker did not say where {self.group}'s partitions end"
+            ) from exc
+        if behind:
+            raise ConsumerStalled(
+                f"{self.group}: {len(behind)} partitions behind and nothing fetched for "
+                f"{self.stall_seconds:g} s"
+            )
 
     def _update_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, position: int) -> None:
         end = consumer.highwater(tp)
