@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -18,7 +19,7 @@ from shared.consumer import Consumer, Delivery
 from shared.db import create_pool, ensure_database, migrate
 from shared.events.base import Envelope
 from shared.events.booking import TOPIC as APPOINTMENTS
-from shared.events.booking import SessionCompleted
+from shared.events.booking import ClinicOpened, SessionCompleted
 from shared.kafka import ensure_topics
 from shared.settings import database_on_server
 from tests.integration.booking.helpers import Stage
@@ -99,6 +100,58 @@ class TestAHandlerThatKeepsFailing:
         assert not await inbox_pool.fetchval(
             "SELECT count(*) FROM inbox WHERE event_id = $1", bad.event_id
         )
+
+
+class TestAConsumerThatGoesQuiet:
+    async def test_is_made_anew_and_catches_up(self, parts: Parts, inbox_pool: Any) -> None:
+        """A consumer that fetches nothing, says nothing, while its partitions fill (as aiokafka
+        was seen to do after a broker outage in `make chaos`) is replaced and catches up. Here
+        its partitions are paused behind its back: aiokafka itself never resumes them."""
+        network, handled = uuid4(), []
+
+        async def note(uow: Any, event: ClinicOpened, d: Delivery) -> None:
+            if event.network_id == network:
+                handled.append(event.clinic_id)
+
+        consumer = Consumer(
+            pool=inbox_pool,
+            platform=parts.platform(),
+            group=f"quiet-{uuid4()}",
+            handlers={ClinicOpened: note},
+            stall_seconds=1.0,
+        )
+        async with consuming(consumer):
+            first = await opened(parts, network)
+            await eventually(lambda: _async(first in handled), within=30)
+            quiet = consumer._consumer
+            assert quiet is not None
+            quiet.pause(*quiet.assignment())
+            second = await opened(parts, network)
+
+            await eventually(lambda: _async(second in handled), within=30)
+            assert consumer._consumer is not quiet
+        assert handled == [first, second]
+
+
+async def opened(parts: Parts, network: UUID) -> UUID:
+    """Put a ClinicOpened of `network` on the broker, as booking's relay would; its clinic id."""
+    event = ClinicOpened(
+        network_id=network,
+        clinic_id=uuid4(),
+        name="Clinique du Parc",
+        timezone="Europe/Paris",
+        currency="EUR",
+        changed_at=datetime.now(UTC),
+    )
+    envelope = Envelope.wrap(event, source="mesocare/booking")
+    await produce(
+        parts.kafka_bootstrap,
+        envelope.topic,
+        value=envelope.value(),
+        key=envelope.key.encode(),
+        headers=envelope.headers(),
+    )
+    return event.clinic_id
 
 
 class TestTheDatabaseGoingAway:
