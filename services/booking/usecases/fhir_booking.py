@@ -107,7 +107,8 @@ def _notes(resource: dict[str, Any]) -> str | None:
 
 def slot_booking(resource: dict[str, Any]) -> SlotBooking:
     """What the Appointment asks to book; InvalidResource (400) naming the element at fault."""
-    if resource.get("status") not in BOOKABLE_STATUSES:
+    status = resource.get("status")
+    if not isinstance(status, str) or status not in BOOKABLE_STATUSES:
         raise InvalidResource(
             "Appointment.status", "Appointment.status must be booked (or proposed)."
         )

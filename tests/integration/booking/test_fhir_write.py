@@ -164,6 +164,8 @@ class TestWhatCannotBeBooked:
             ({"resourceType": "Patient"}, "Appointment.resourceType"),
             ({"status": "cancelled"}, "Appointment.status"),
             ({"status": None}, "Appointment.status"),
+            ({"status": ["booked"]}, "Appointment.status"),
+            ({"status": {"code": "booked"}}, "Appointment.status"),
             ({"slot": None}, "Appointment.slot"),
             ({"slot": []}, "Appointment.slot"),
             ({"slot": "Slot/x"}, "Appointment.slot"),
@@ -173,6 +175,10 @@ class TestWhatCannotBeBooked:
             ({"participant": {"actor": 1}}, "Appointment.participant"),
             ({"participant": [7]}, "Appointment.participant.actor"),
             (
+                {"participant": [{"actor": {"reference": ["Patient/x"]}}]},
+                "Appointment.participant.actor",
+            ),
+            (
                 {"participant": [{"actor": {"reference": "Practitioner/x"}}]},
                 "Appointment.participant.actor",
             ),
@@ -181,6 +187,7 @@ class TestWhatCannotBeBooked:
                 "Appointment.participant",
             ),
             ({"comment": ["a"]}, "Appointment.comment"),
+            ({"comment": {"text": "a"}}, "Appointment.comment"),
             ({"comment": "a\u0000b"}, "Appointment.comment"),
             ({"description": "x" * 2001}, "Appointment.description"),
         ],
