@@ -1,4 +1,5 @@
-"""FHIR R4 (4.0.1), read and search, as every service serves its own resources at `/fhir/R4/`.
+"""FHIR R4 (4.0.1), read and search, as every service serves its own resources at `/fhir/R4/`
+(and create of the types in `CREATABLE`).
 
 One list of the resources (which service owns each, its search parameters) serves the services,
 the gateway's routing and its CapabilityStatement. The rest is what every FHIR endpoint shares:
@@ -8,12 +9,15 @@ the gateway's routing and its CapabilityStatement. The rest is what every FHIR e
   naming the parameter at fault;
 - a search parameter the resource does not support is a 400, or ignored when the request says
   `Prefer: handling=lenient`; a malformed date or reference is a 400 naming it;
+- a resource sent to be created is JSON (`application/fhir+json` or `application/json`) of
+  its type; one the server cannot take is a 400 naming the element at fault;
 - searches answer `searchset` Bundles with `total`, `self` and `next` links; `_count` sets the
   page size (default 20, at most 100) and `_cursor` (opaque, signed) where the page starts.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,6 +71,9 @@ RESOURCES: Mapping[str, ResourceSpec] = {
 }
 """Every resource type served, by the service that owns its data, with its search parameters."""
 
+CREATABLE = frozenset({"Appointment"})
+"""The resource types a client may create (POST `/fhir/R4/<Type>`): an Appointment books a Slot."""
+
 PARAMETER_TYPES: Mapping[str, str] = {
     "_id": "token",
     "name": "string",
@@ -91,7 +98,8 @@ PARAMETER_TYPES: Mapping[str, str] = {
 def capability_statement(
     *, base_url: str, software_version: str, date_written: str
 ) -> dict[str, Any]:
-    """What this server does: read and search of `RESOURCES`, JSON, bearer tokens."""
+    """What this server does: read and search of `RESOURCES`, create of `CREATABLE`, JSON,
+    bearer tokens."""
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -100,7 +108,7 @@ def capability_statement(
         "kind": "instance",
         "software": {"name": "MesoCare", "version": software_version},
         "implementation": {
-            "description": "MesoCare FHIR R4 read and search",
+            "description": "MesoCare FHIR R4 read and search; booking a Slot",
             "url": f"{base_url.rstrip('/')}{BASE_PATH}",
         },
         "fhirVersion": FHIR_VERSION,
@@ -118,7 +126,11 @@ def capability_statement(
                 "resource": [
                     {
                         "type": name,
-                        "interaction": [{"code": "read"}, {"code": "search-type"}],
+                        "interaction": [
+                            {"code": "read"},
+                            {"code": "search-type"},
+                            *([{"code": "create"}] if name in CREATABLE else []),
+                        ],
                         "searchParam": [
                             {"name": p, "type": PARAMETER_TYPES[p]} for p in ("_id", *spec.search)
                         ],
@@ -141,6 +153,7 @@ ISSUE_CODES = {
     409: "conflict",
     412: "conflict",
     413: "too-costly",
+    415: "not-supported",
     422: "processing",
     429: "throttled",
     503: "transient",
@@ -156,6 +169,46 @@ class InvalidSearch(ProblemError):
 
     def __init__(self, parameter: str, detail: str) -> None:
         super().__init__(detail, errors=[{"field": parameter, "message": detail}])
+
+
+class InvalidResource(ProblemError):
+    """A resource sent to be created that the server cannot take: 400, the element named."""
+
+    type = "fhir-invalid-resource"
+    title = "Invalid resource"
+    status = 400
+
+    def __init__(self, element: str, detail: str) -> None:
+        super().__init__(detail, errors=[{"field": element, "message": detail}])
+
+
+class UnsupportedMediaType(ProblemError):
+    type = "unsupported-media-type"
+    title = "Unsupported media type"
+    status = 415
+
+
+JSON_TYPES = (FHIR_JSON, "application/json")
+
+
+def resource_of(content_type: str | None, body: bytes, resource_type: str) -> dict[str, Any]:
+    """The JSON object a request body holds, when it is a resource of `resource_type`;
+    InvalidResource (400) naming what is wrong, never a crash on whatever else it holds."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type not in JSON_TYPES:
+        raise UnsupportedMediaType(
+            f"Send the {resource_type} as {FHIR_JSON} (or application/json), "
+            f"not {media_type or 'no content type'}."
+        )
+    try:
+        resource = json.loads(body)
+    except (ValueError, RecursionError):
+        raise InvalidResource(resource_type, "The body is not valid JSON.") from None
+    if not isinstance(resource, dict) or resource.get("resourceType") != resource_type:
+        raise InvalidResource(
+            f"{resource_type}.resourceType", f"The body must be a {resource_type} resource."
+        )
+    return resource
 
 
 def operation_outcome(

@@ -41,7 +41,7 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from shared import idempotency, outbox
+from shared import fhir, idempotency, outbox
 from shared.auth import CurrentPrincipal
 from shared.db import Transaction
 from shared.errors import ProblemError
@@ -290,6 +290,9 @@ class UnitOfWorkRoute(APIRoute):
                 response = await handler(request)
             except Replayed as replay:
                 await _finish(request, None, replay)
+                if fhir.is_fhir_path(request.url.path):
+                    # Only the body is stored: a FHIR answer replays as the FHIR JSON it was.
+                    replay.answer.headers["content-type"] = fhir.FHIR_JSON
                 return replay.answer
             except BaseException as error:
                 await _finish(request, None, error)

@@ -1,4 +1,5 @@
-"""Booking's FHIR R4 resources, read and search (issue 16), at `/fhir/R4/` (not under `/v1`):
+"""Booking's FHIR R4 resources, read and search, and booking a Slot by creating an Appointment
+(issue 16), at `/fhir/R4/` (not under `/v1`):
 the gateway routes `/fhir/R4/{Type}` of these types here. Answers are `application/fhir+json`;
 a problem is an OperationOutcome (`shared.problems`). Left out of the OpenAPI document: the
 FHIR interface is described by the gateway's CapabilityStatement."""
@@ -11,12 +12,14 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 
 from services.booking.api import fhir_views as views
-from services.booking.api.deps import Reader
+from services.booking.api.deps import Authorization, Booker, Reader, Records
 from services.booking.usecases import fhir as search
+from services.booking.usecases import fhir_booking
+from services.booking.usecases.caller import Caller
 from services.booking.usecases.fhir import Found
 from shared import fhir
 from shared.fhir import FhirResponse
-from shared.uow import UnitOfWorkRoute, UoW
+from shared.uow import IdempotentUoW, UnitOfWorkRoute, UoW
 
 T = TypeVar("T")
 
@@ -110,6 +113,27 @@ async def search_appointments(
     parameters = fhir.search_parameters(request, "Appointment")
     found = await search.appointments_found(uow, who, parameters)
     return _bundle(request, base_url, "Appointment", found, views.appointment)
+
+
+@router.post("/Appointment", status_code=201)
+async def book_slot(
+    request: Request,
+    who: Booker,
+    authorization: Authorization,
+    records: Records,
+    uow: IdempotentUoW,
+) -> FhirResponse:
+    """Book the Appointment's Slot for its Patient, as `POST /v1/appointments` books."""
+    resource = fhir.resource_of(
+        request.headers.get("content-type"), await request.body(), "Appointment"
+    )
+    booking = fhir_booking.slot_booking(resource)
+    booked = await fhir_booking.book_slot(uow, Caller(who, authorization), records, booking)
+    return FhirResponse(
+        views.appointment(booked),
+        status_code=201,
+        headers={"Location": f"{fhir.BASE_PATH}/Appointment/{booked.id}"},
+    )
 
 
 @router.get("/Schedule/{id}")

@@ -68,13 +68,15 @@ class Schedule:
 
 @dataclass(frozen=True, slots=True)
 class FreeSlot:
-    """A free slot of a schedule for a treatment type (whatever room it would be in)."""
+    """A free slot of a schedule for a treatment type, in the first room availability offers
+    then (the room booking it takes; FHIR's Slot does not name it)."""
 
     id: str
     schedule: Schedule
     treatment: TreatmentType
     start: datetime
     end: datetime
+    room_id: UUID
 
 
 def network_name(network_id: UUID) -> str:
@@ -341,7 +343,7 @@ async def _free(
         for s in found.slots:
             if start <= s.start < end and s.start not in slots:
                 slots[s.start] = FreeSlot(
-                    slot_id(of.id, treatment.id, s.start), of, treatment, s.start, s.end
+                    slot_id(of.id, treatment.id, s.start), of, treatment, s.start, s.end, s.room_id
                 )
     return list(slots.values())
 
@@ -362,22 +364,36 @@ def _service_types(parameters: Parameters) -> set[str] | None:
     return wanted
 
 
+async def slot_named(
+    uow: UnitOfWork, who: Principal, id: str
+) -> tuple[Schedule, TreatmentType, datetime]:
+    """The schedule, treatment type and start a slot id names, free or not; NotFound when it
+    names none of the network's."""
+    parsed = parse_slot_id(id)
+    if parsed is not None:
+        key, start = parsed
+        types = await repository.treatment_types(uow.tx, network_id=who.network_id)
+        for of in await _schedules(uow, who):
+            for treatment in types:
+                if slot_key(of.id, treatment.id) == key:
+                    return of, treatment, start
+    raise NotFound(f"No Slot {id} in your network.")
+
+
+async def free_slot(
+    uow: UnitOfWork, who: Principal, of: Schedule, treatment: TreatmentType, start: datetime
+) -> FreeSlot | None:
+    """The schedule's slot for the treatment at `start`, if it is free."""
+    found = await _free(uow, who, of, treatment, start, start + timedelta(minutes=1))
+    return found[0] if found else None
+
+
 async def slot(uow: UnitOfWork, who: Principal, id: str) -> FreeSlot:
     """A slot still free: its id names its schedule, treatment type and start."""
-    parsed = parse_slot_id(id)
-    gone = NotFound(f"No free Slot {id} in your network.")
-    if parsed is None:
-        raise gone
-    key, start = parsed
-    types = await repository.treatment_types(uow.tx, network_id=who.network_id)
-    for of in await _schedules(uow, who):
-        for treatment in types:
-            if slot_key(of.id, treatment.id) == key:
-                found = await _free(uow, who, of, treatment, start, start + timedelta(minutes=1))
-                if found:
-                    return found[0]
-                raise gone
-    raise gone
+    found = await free_slot(uow, who, *await slot_named(uow, who, id))
+    if found is None:
+        raise NotFound(f"No free Slot {id} in your network.")
+    return found
 
 
 async def slots(uow: UnitOfWork, who: Principal, parameters: Parameters) -> Found[FreeSlot]:

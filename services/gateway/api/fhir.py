@@ -3,7 +3,9 @@
 `GET /fhir/R4/metadata` is the CapabilityStatement (from `shared.fhir.RESOURCES`, the same list
 the services serve); `GET /fhir/R4/<Type>[/<id>]` is forwarded like the `/api/<service>/` proxy
 (token, request id and trace travel on, the answer comes back unchanged). A type no service
-serves is a 404 OperationOutcome; only reads and searches are served (405 otherwise).
+serves is a 404 OperationOutcome. Besides reads and searches, `POST /fhir/R4/Appointment` (books
+a Slot) is forwarded to booking, with its body and `Idempotency-Key`; any other method or type
+is a 405.
 """
 
 from __future__ import annotations
@@ -55,6 +57,16 @@ async def _forward(resource_type: str, rest: str, request: Request) -> Response:
 )
 async def search(resource_type: str, request: Request) -> Response:
     return await _forward(resource_type, "", request)
+
+
+# A literal path per type in `fhir.CREATABLE`, not `/{resource_type}`: a POST of any other type
+# is Starlette's 405, its Allow header saying GET. Out of the OpenAPI document, as booking's FHIR
+# routes are (the CapabilityStatement says what is created); there its search would have to be
+# routed at the literal path too, and both would be fuzzed into a booking that is not there.
+@router.post("/Appointment", include_in_schema=False)
+async def create_appointment(request: Request) -> Response:
+    """Book a Slot: booking answers 201 with the Appointment, or an OperationOutcome."""
+    return await _forward("Appointment", "", request)
 
 
 @router.get(

@@ -4,6 +4,7 @@ from PyPI (R4B: the resources served are the same in R4)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
@@ -91,11 +92,34 @@ async def test_a_type_no_service_serves_is_a_404_operation_outcome(
     assert "Observation" in (said.issue[0].diagnostics or "")
 
 
-async def test_writing_is_not_served(gateway: RunningService) -> None:
+async def test_booking_a_slot_is_forwarded_with_its_body(gateway: RunningService) -> None:
+    body = {"resourceType": "Appointment", "status": "booked"}
     response = await gateway.client.post(
-        "/fhir/R4/Appointment", json={"resourceType": "Appointment"}, headers=auth(gateway)
+        "/fhir/R4/Appointment",
+        json=body,
+        headers=auth(gateway) | {"Idempotency-Key": "k-1"},
+    )
+
+    assert response.status_code == 200, response.text
+    got = response.json()
+    assert (got["method"], got["path"]) == ("POST", "/fhir/R4/Appointment")
+    assert json.loads(got["body"]) == body
+    assert got["headers"]["idempotency-key"] == "k-1"
+
+
+async def test_creating_any_other_type_is_not_served(gateway: RunningService) -> None:
+    response = await gateway.client.post(
+        "/fhir/R4/Patient", json={"resourceType": "Patient"}, headers=auth(gateway)
     )
 
     assert response.status_code == 405
     assert outcome(response.json()).issue[0].code == "not-supported"
-    assert "GET" in response.headers["allow"]
+    assert response.headers["allow"] == "GET"
+
+
+async def test_the_capability_statement_says_only_appointments_are_created(
+    gateway: RunningService,
+) -> None:
+    [rest] = (await gateway.client.get("/fhir/R4/metadata")).json()["rest"]
+    creatable = {r["type"] for r in rest["resource"] if {"code": "create"} in r["interaction"]}
+    assert creatable == {"Appointment"}
