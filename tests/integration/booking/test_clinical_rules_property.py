@@ -542,7 +542,7 @@ async def test_nothing_refused_is_recorded_unflagged(
         run_state_machine_as_test,
         ClinicDays,
         settings=settings(
-            max_examples=25,
+            max_examples=15,
             stateful_step_count=30,
             # The same clinic days every run: what they reach (deviations among them) no longer
             # depends on the draw, only on the services; MESOCARE_PROPERTY_SEED=random explores.
