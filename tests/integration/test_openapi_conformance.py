@@ -4,7 +4,7 @@ every operation of every service.
 A service of its own (its own database and consumer group) is served on a free port, and the
 schemathesis command line runs against its `/openapi.json` as a member of a network of its own
 holding every staff role: examples, coverage and fuzzing phases (the stateful phase is off),
-`MESOCARE_FUZZ_EXAMPLES` examples an operation (10 here; `make fuzz` runs many more, with a new
+`MESOCARE_FUZZ_EXAMPLES` examples an operation (6 here; `make fuzz` runs many more, with a new
 seed each time). Any failure fails the test, with schemathesis' report and a command to replay it.
 
 A request the schemas allow is either served or refused by a rule the document lists on that
@@ -32,7 +32,7 @@ from shared.openapi import RULES
 from tests.support import Parts, bearer, served, with_own_logins
 
 SERVICES = ("booking", "records", "formulary", "notifications", "gateway")
-EXAMPLES = int(os.environ.get("MESOCARE_FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("MESOCARE_FUZZ_EXAMPLES", "6"))
 SEED = os.environ.get("MESOCARE_FUZZ_SEED", "20261207")
 """A fixed seed, so `make test` fails the same way twice; empty for a new one each run."""
 
