@@ -19,8 +19,9 @@ def local_stack(
     """The five services as processes on free ports, each on its database
     `mesocare_<databases>_<name>` with its own logins, as `make run` provisions them.
 
-    The session's PostgreSQL and broker stand in for the embedded ones `make run` starts; the
-    stack's own start of those is covered by the devstack tests.
+    The session's PostgreSQL stands in for the embedded one `make run` starts; the broker is
+    the stack's own (tansu, as `make run` starts it), since the session's in-process services
+    are members of the same consumer groups.
     """
     config = StackConfig(
         root=root,
@@ -28,7 +29,9 @@ def local_stack(
         smtp_port=free_port(),
         sms_port=free_port(),
         database_url=database_on_server(parts.database_url, "postgres"),
-        kafka_bootstrap=parts.kafka_bootstrap,
+        # A broker of its own: on the session's, the in-process services of other tests share
+        # the consumer groups `records`, `notifications`… and take half of the partitions.
+        kafka_port=free_port(),
         databases=databases,
         extra_env={"MESOCARE_ENV": "test", "KAFKA_IDEMPOTENCE": "false", **(extra_env or {})},
     )
