@@ -135,10 +135,6 @@ def cloudevent(
     )
 
 
-def subscribed(event_types: Iterable[str], event_type: str) -> bool:
-    return any(t in (ALL_EVENTS, event_type) for t in event_types)
-
-
 def check_event_types(event_types: Sequence[str], known: Iterable[str]) -> list[str]:
     """The subscription as stored: `["*"]`, or known event types without repeats."""
     known = set(known)
