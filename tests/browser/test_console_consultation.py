@@ -1,10 +1,11 @@
 """The consultation records what it decides, in a real browser against the real services: a
 practitioner checks a booked consultation in and starts it, records the medical history and
 goals with the agreed indication and areas, the safety profile (skin type, a condition, a
-medication; the declared allergy kept), and a treatment plan whose cost estimate is shown with
-a link to book its first session; a stale change of the history is told, with what was typed
-kept; the consultation completes as before, and the chart shows what it recorded (the plan in
-booking, the history naming the consultation in records)."""
+medication; the declared allergy kept), and a treatment plan (booking's refusal of too many
+sessions told at the field) whose cost estimate is shown with a link to book its first
+session; a stale change of the history is told, with what was typed kept; the consultation
+completes as before, and the chart shows what it recorded (the plan in booking, the history
+naming the consultation in records)."""
 
 from __future__ import annotations
 
@@ -122,6 +123,13 @@ async def test_a_consultation_records_history_profile_and_plan_then_completes(
     # at this clinic's price (380.00 EUR a session) and a link to book its first session.
     plan = page.get_by_test_id("consultation-plan")
     await plan.get_by_label("Treatment", exact=True).select_option(label=TREATMENT)
+    # More sessions than booking plans: its refusal is told next to the field, nothing made.
+    await plan.get_by_label("Sessions planned").fill("99")
+    await plan.get_by_label("Days between sessions").fill("14")
+    await plan.get_by_role("button", name="Create the treatment plan").click()
+    await expect(page.locator("#f-sessions_planned-error")).to_contain_text("52")
+    await expect(plan.get_by_label("Sessions planned")).to_have_attribute("aria-invalid", "true")
+    await expect(page.get_by_test_id("treatment-plans")).to_have_count(0)
     await plan.get_by_label("Sessions planned").fill("4")
     await plan.get_by_label("Days between sessions").fill("14")
     await plan.get_by_label("Days between maintenance sessions (optional)").fill("90")
