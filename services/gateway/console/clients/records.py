@@ -216,6 +216,18 @@ class SafetyProfileChange(Body):
         return self.model_dump(mode="json")
 
 
+class MedicalHistoryChange(Body):
+    """The whole medical history and goals, as the consultation agreed them; compare-and-set on
+    the version the form was opened at (0 before the first)."""
+
+    medical_history: str
+    treatment_goals: str
+    indications: list[str]
+    areas: list[str]
+    consultation_appointment_id: str | None
+    expected_version: int | None
+
+
 async def patient(calls: Caller, patient_id: UUID | str) -> Answer[Patient | None]:
     return await calls.read(SERVICE, f"/v1/patients/{patient_id}", Patient)
 
@@ -282,3 +294,9 @@ async def change_safety_profile(
     calls: Caller, patient_id: str, profile: SafetyProfileChange
 ) -> Answer[None]:
     return await calls.send(SERVICE, "PUT", f"/v1/patients/{patient_id}/safety-profile", profile)
+
+
+async def change_medical_history(
+    calls: Caller, patient_id: str, history: MedicalHistoryChange
+) -> Answer[None]:
+    return await calls.send(SERVICE, "PUT", f"/v1/patients/{patient_id}/medical-history", history)

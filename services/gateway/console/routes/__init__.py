@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from services.gateway.console.routes import (
     appointments,
     book,
+    consultation,
     day,
     feeds,
     formulary,
@@ -18,5 +19,16 @@ from services.gateway.console.routes import (
 )
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-for module in (sign_in, day, book, appointments, patients, formulary, messages, feeds, webhooks):
+for module in (
+    sign_in,
+    day,
+    book,
+    appointments,
+    consultation,
+    patients,
+    formulary,
+    messages,
+    feeds,
+    webhooks,
+):
     router.include_router(module.router)
