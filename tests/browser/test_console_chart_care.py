@@ -1,7 +1,9 @@
 """Care on the chart in a real browser: from a completed session's page a practitioner reports
 a nodule (a future onset is named next to its field), and the chart lists it with the session
 and its lots; a treatment plan made through booking's API shows its progress, when the next
-session is due, and a "Book next session" link that carries the plan to the Book page."""
+session is due, and a "Book next session" link that carries the plan to the Book page. The
+report is corrected and sent from the keyboard at tablet width; the front desk sees the plans
+but is offered no report."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from playwright.async_api import Page, expect
 
 from tests.browser.conftest import Console, screenshot
 from tests.browser.test_console_catalogue import received_lot
+from tests.browser.test_console_keyboard_and_widths import NO_SIDEWAYS_SCROLLING, TABLET, tab_to
 from tests.browser.test_console_visits import headers, new_patient, treatment_for
 from tests.browser.test_console_webhooks import accessible, follow, sign_in_as
 from tests.support import eventually
@@ -145,9 +148,14 @@ async def test_a_nodule_reported_after_a_session_and_the_plan_to_book_the_next_o
     await accessible(page)
     await screenshot(page, "adverse-event-future-onset")
 
+    # Corrected and sent from the keyboard, at tablet width.
+    await page.set_viewport_size(TABLET)
+    assert await page.evaluate(NO_SIDEWAYS_SCROLLING)
     began = (datetime.now(paris) - timedelta(hours=2)).replace(second=0, microsecond=0)
     await onset.fill(typed(began))
-    await follow(page, page.get_by_role("button", name="Report the adverse event"))
+    await tab_to(page, "el.textContent.trim() === 'Report the adverse event'", limit=15)
+    async with page.expect_navigation(timeout=60_000):
+        await page.keyboard.press("Enter")
     await expect(page).to_have_url(re.compile(f"/console/patients/{patient['id']}"))
     await expect(page.get_by_role("status")).to_contain_text("The adverse event is reported")
     row = page.get_by_test_id("adverse-events").get_by_role("row").nth(1)
@@ -176,6 +184,7 @@ async def test_a_nodule_reported_after_a_session_and_the_plan_to_book_the_next_o
         "treatment_plan_id": [plan["id"]],
         "date": [due.isoformat()],
     }
+    assert await page.evaluate(NO_SIDEWAYS_SCROLLING)
     await accessible(page)
     await screenshot(page, "chart-adverse-events-and-plans")
 
