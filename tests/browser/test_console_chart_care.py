@@ -212,7 +212,7 @@ async def test_the_front_desk_sees_the_plans_but_reports_no_adverse_event(
     page: Page, console: Console
 ) -> None:
     patient = await new_patient(console)
-    await planned(console, patient)
+    plan = await planned(console, patient)
 
     await sign_in_as(page, console, "receptionist")
     await page.goto(f"/console/patients/{patient['id']}")
@@ -220,9 +220,18 @@ async def test_the_front_desk_sees_the_plans_but_reports_no_adverse_event(
     await expect(card).to_contain_text(TREATMENT)
     await expect(card).to_contain_text("0 of 3 sessions completed")
     await expect(card).to_contain_text("Then maintenance every 90 days")
-    # Booking dates a plan from its latest completed session: none yet, nothing to book.
+    # Booking dates a plan from its latest completed session: none yet, so the first session
+    # is booked on any day.
     await expect(card).to_contain_text("Not dated yet")
     await expect(card.get_by_role("link", name="Book next session")).to_have_count(0)
+    first = await card.get_by_role("link", name="Book the first session").get_attribute("href")
+    assert first is not None
+    assert parse_qs(urlsplit(first).query) == {
+        "patient_id": [patient["id"]],
+        "clinic_id": [console.clinic["id"]],
+        "treatment_type_id": [plan["treatment_type_id"]],
+        "treatment_plan_id": [plan["id"]],
+    }
     await expect(page.get_by_role("link", name="Report an adverse event")).to_have_count(0)
     await accessible(page)
 

@@ -108,6 +108,8 @@ class PlanLine:
     """A local date in words (booking's plans are kept in days, not times), or why none."""
     cost: str | None
     book_link: str | None
+    """The Book page for the session due (with its date), or for the first one (undated)."""
+    book_label: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,16 +346,18 @@ def _plan(plan: TreatmentPlan, patient_id: str, types: Sequence[TreatmentType]) 
                 f"{_money(estimate.remaining)} for the {estimate.sessions_remaining} sessions "
                 f"left; the course {_money(estimate.course_total)} ({each} a session)"
             )
-    book = None
-    if plan.next_session_due:
+    book, book_label = None, "Book next session"
+    if plan.next_session_due or progress.completed == 0:
         query = {
             "patient_id": patient_id,
             "clinic_id": plan.clinic_id or "",
             "treatment_type_id": plan.treatment_type_id,
             "treatment_plan_id": plan.id,
-            "date": plan.next_session_due,
+            "date": plan.next_session_due or "",
         }
         book = f"/console/book?{urlencode({k: v for k, v in query.items() if v})}"
+        if not plan.next_session_due:
+            book_label = "Book the first session"
     return PlanLine(
         treatment_name=name,
         progress=done,
@@ -361,6 +365,7 @@ def _plan(plan: TreatmentPlan, patient_id: str, types: Sequence[TreatmentType]) 
         next_due=_day(plan.next_session_due) or _undated(progress),
         cost=cost,
         book_link=book,
+        book_label=book_label,
     )
 
 
