@@ -13,6 +13,7 @@ ADMINS = frozenset({"network_admin"})
 # services themselves use (never copied here).
 SESSION_PRACTITIONERS = vocabulary.SESSION_ROLES
 PROFILE_WRITERS = vocabulary.SAFETY_PROFILE_WRITERS
+ADVERSE_EVENT_REPORTERS = vocabulary.SAFETY_PROFILE_WRITERS
 AUDIT_READERS = vocabulary.AUDIT_READERS
 RECALLERS = vocabulary.FORMULARY_ADMINS
 CALENDAR_FEED_MAKERS = vocabulary.CALENDAR_FEED_ROLES

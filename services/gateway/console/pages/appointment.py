@@ -237,6 +237,8 @@ class AppointmentPage(View):
     done: str | None
     consultation: Consultation | None
     """What a consultation being held records (None for other appointments)."""
+    report_adverse: str | None = None
+    """The adverse event form for this session, to whom records accepts a report from."""
 
 
 async def appointment_page(
@@ -360,6 +362,10 @@ def _page(
         posted=shown.posted,
         done=DONE.get(shown.done),
         consultation=consulting,
+        report_adverse=f"/console/patients/{appointment.patient_id}/adverse-events/new"
+        f"?appointment_id={appointment.id}"
+        if appointment.completed_at and staff.has_any(policies.ADVERSE_EVENT_REPORTERS)
+        else None,
         errors=shown.errors,
         problem=notice(shown.problem, *found.notices, *(consulting.problems if consulting else [])),
     )
