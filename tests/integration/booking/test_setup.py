@@ -79,7 +79,7 @@ class TestSetupData:
             headers=world.admin,
         )
         assert response.status_code == 422
-        assert response.json()["errors"][0]["field"] == "working_hours"
+        assert response.json()["errors"][0]["field"] == "hours.1"  # the later row, named
 
     async def test_a_licence_renewal_is_recorded(self, stage: Stage) -> None:
         world = await make_world(stage)
