@@ -1,8 +1,10 @@
 """Admin: the clinic setup booking keeps, in a real browser. A Paris clinic manager adds a room,
 registers a practitioner, gives them a week at the Paris clinic (an overlapping row is named
 next to that row), a time off (in the clinic's zone; another is deleted after a confirmation),
-defines a treatment type and prices it (a second price for the same tier is refused in words);
+defines a treatment type and prices it (a second price for the same tier is refused in words,
+the price is changed instead);
 the Book page then offers that practitioner's slots for the new type, around the time off. A
+network admin opens a clinic (a timezone booking refuses is named next to its field). A
 receptionist is refused at the setup pages."""
 
 from __future__ import annotations
@@ -51,6 +53,12 @@ class TestAClinicManagersSetup:
         await expect(page.locator("#f-room_name-error")).to_contain_text("already has a room")
         await accessible(page)
         await screenshot(page, "admin-clinic")
+        await page.get_by_label("Room name").fill(f"Spare {tag}")
+        await follow(page, page.get_by_role("button", name="Add the room"))
+        await follow(page, page.get_by_role("button", name=f"Delete the room Spare {tag}"))
+        await expect(page.get_by_test_id("done")).to_have_text("The room is deleted.")
+        await expect(page.get_by_test_id("rooms")).not_to_contain_text(f"Spare {tag}")
+        await expect(page.get_by_test_id("rooms")).to_contain_text(room)
 
         # A practitioner at Paris who treats pigmentation.
         await page.goto("/console/admin/practitioners")
@@ -137,6 +145,14 @@ class TestAClinicManagersSetup:
         await expect(row).to_contain_text(f"{paris['name']} · Everyone: 150.00 EUR")
         await accessible(page)
         await screenshot(page, "admin-treatment-types")
+        await follow(page, row.get_by_role("link", name=re.compile("^Change the price")))
+        await expect(page.get_by_label("New amount (EUR)")).to_have_value("150.00")
+        await page.get_by_label("New amount (EUR)").fill("160.5")
+        await accessible(page)
+        await screenshot(page, "admin-price")
+        await follow(page, page.get_by_role("button", name="Change the price"))
+        await expect(page.get_by_test_id("done")).to_contain_text("The price is changed")
+        await expect(row).to_contain_text(f"{paris['name']} · Everyone: 160.50 EUR")
 
         # The Book page offers the practitioner's slots for it: within the week, around the
         # time off.
@@ -157,6 +173,31 @@ class TestAClinicManagersSetup:
         assert "10:00" in starts, starts
         blocked = {"10:30", "10:45", "11:00", "11:15", "11:30", "11:45"}
         assert not blocked & set(starts), starts  # the time off
+
+
+class TestANetworkAdmin:
+    async def test_opens_a_clinic_once_booking_accepts_its_timezone(
+        self, page: Page, console: Console
+    ) -> None:
+        name = f"MesoCare Lyon {uuid4().hex[:6]}"
+        await sign_in_as(page, console, "network_admin")
+        await page.goto("/console/admin/clinics")
+        await page.get_by_label("Name", exact=True).fill(name)
+        await page.get_by_label("Address").fill("3 place Bellecour, Lyon")
+        await page.get_by_label("Timezone").fill("Europe/Lyon")
+        await page.get_by_label("Currency").fill("eur")
+        await follow(page, page.get_by_role("button", name="Add the clinic"))
+        await expect(page.locator("#f-timezone-error")).to_be_visible()
+        await expect(page.get_by_label("Address")).to_have_value("3 place Bellecour, Lyon")
+        await accessible(page)
+        await page.get_by_label("Timezone").fill("Europe/Paris")
+        await follow(page, page.get_by_role("button", name="Add the clinic"))
+        await expect(page.get_by_role("heading", level=1)).to_have_text(name)
+        await expect(page.get_by_test_id("clinic-fixed")).to_contain_text("EUR")
+        await page.get_by_label("Slot grid (minutes)").fill("20")
+        await follow(page, page.get_by_role("button", name="Save the changes"))
+        await expect(page.get_by_test_id("done")).to_have_text("The changes are saved.")
+        await expect(page.get_by_label("Slot grid (minutes)")).to_have_value("20")
 
 
 class TestAReceptionist:

@@ -195,6 +195,11 @@ async def add_room(calls: Caller, clinic_id: UUID, body: NewRoom) -> Answer[None
     return await calls.send(SERVICE, "POST", f"/v1/clinics/{clinic_id}/rooms", body)
 
 
+async def remove_room(calls: Caller, clinic_id: UUID, room_id: UUID) -> Answer[None]:
+    """Delete a room; booking keeps (409) one an appointment was ever booked in."""
+    return await calls.send(SERVICE, "DELETE", f"/v1/clinics/{clinic_id}/rooms/{room_id}")
+
+
 async def practitioners_page(
     calls: Caller, *, limit: int, cursor: str | None
 ) -> Answer[Items[PractitionerDetail]]:
@@ -270,3 +275,11 @@ async def prices(calls: Caller) -> Answer[Prices | None]:
 
 async def set_price(calls: Caller, body: NewPrice) -> Answer[None]:
     return await calls.send(SERVICE, "POST", "/v1/prices", body)
+
+
+class PriceChange(Body):
+    amount_minor: int
+
+
+async def change_price(calls: Caller, price_id: UUID, body: PriceChange) -> Answer[None]:
+    return await calls.send(SERVICE, "PATCH", f"/v1/prices/{price_id}", body)

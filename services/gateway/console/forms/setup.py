@@ -210,25 +210,35 @@ def treatment_type_body(
     )
 
 
-def price_body(form: Form, currency: str, errors: dict[str, str]) -> NewPrice:
-    """A price typed in the clinic's currency, in major units (120 or 120.50)."""
+def amount_minor(form: Form, errors: dict[str, str]) -> int:
+    """The amount typed in major units (120 or 120.50), in minor units (0 when unreadable)."""
     amount = required(form, "amount", "amount, e.g. 120.00", errors)
-    minor = 0
-    if amount:
-        try:
-            value = Decimal(amount.replace(",", "."))
-            if value != value.quantize(Decimal("0.01")):
-                raise InvalidOperation
-            minor = int(value * MINOR_UNITS)
-        except InvalidOperation:
-            errors["amount"] = "Enter an amount with at most two decimals, e.g. 120.00."
+    if not amount:
+        return 0
+    try:
+        value = Decimal(amount.replace(",", "."))
+        if value != value.quantize(Decimal("0.01")):
+            raise InvalidOperation
+        return int(value * MINOR_UNITS)
+    except InvalidOperation:
+        errors["amount"] = "Enter an amount with at most two decimals, e.g. 120.00."
+        return 0
+
+
+def price_body(form: Form, currency: str, errors: dict[str, str]) -> NewPrice:
+    """A price typed in the clinic's currency."""
     return NewPrice(
         clinic_id=required(form, "clinic_id", "clinic", errors),
         treatment_type_id=required(form, "treatment_type_id", "treatment type", errors),
         tier=optional(form, "tier"),
-        amount_minor=minor,
+        amount_minor=amount_minor(form, errors),
         currency=currency,
     )
+
+
+def amount_text(amount_minor: int) -> str:
+    """Minor units as the amount field shows them: 15000 → 150.00."""
+    return f"{Decimal(amount_minor) / MINOR_UNITS:.2f}"
 
 
 def money(amount_minor: int, currency: str) -> str:

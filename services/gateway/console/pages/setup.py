@@ -53,6 +53,8 @@ DONE = {
     "time-off": "The time off is recorded: no slot is offered during it.",
     "time-off-deleted": "The time off is deleted.",
     "price": "The price is added.",
+    "price-changed": "The price is changed: appointments booked from now on cost the new amount.",
+    "room-deleted": "The room is deleted.",
 }
 """What a page says after a form was carried out (`?done=`)."""
 
@@ -721,9 +723,11 @@ async def delete_time_off(
 
 @dataclass(frozen=True, slots=True)
 class PriceLine:
+    id: str
     clinic: str
     tier: str
     amount: str
+    editable: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -752,12 +756,13 @@ class TreatmentTypesPage(View):
     done: str | None = None
 
 
-def _price_line(price: Price, clinics: dict[str, str]) -> PriceLine:
-    tier = dict(TIERS).get(price.tier or "", "Everyone")
+def _price_line(staff: StaffSession, price: Price, clinics: dict[str, str]) -> PriceLine:
     return PriceLine(
+        price.id,
         clinics.get(price.clinic_id, price.clinic_id),
-        tier,
+        dict(TIERS).get(price.tier or "", "Everyone"),
         forms.money(price.amount_minor, price.currency),
+        _reaches(staff, [price.clinic_id]),
     )
 
 
@@ -786,7 +791,7 @@ async def treatment_types_page(
     names = {c.id: c.name for c in clinics.value.items}
     by_type: dict[str, list[PriceLine]] = {}
     for price in prices.value.root if prices.value else []:
-        by_type.setdefault(price.treatment_type_id, []).append(_price_line(price, names))
+        by_type.setdefault(price.treatment_type_id, []).append(_price_line(staff, price, names))
     return TreatmentTypesPage(
         status_code=status_code,
         types=[TypeLine(t, by_type.get(t.id, [])) for t in listed.value.items],
@@ -851,8 +856,8 @@ async def add_price(
         if answer.status == 409:
             r = Refused(
                 {
-                    "tier": "This clinic already has a price for this treatment type and tier. "
-                    "A price cannot be changed here yet."
+                    "tier": "This clinic already has a price for this treatment type and tier: "
+                    "change that price in the list above."
                 },
                 None,
                 409,
@@ -866,3 +871,98 @@ async def add_price(
             status_code=r.status_code,
         )
     return Done(f"{TREATMENT_TYPES}?done=price")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PricePage(View):
+    template = "admin_price.html"
+    title: str = "Change a price"
+    price: PriceLine
+    currency: str
+    treatment: str
+    amount: str
+
+
+async def _price(
+    calls: Caller, staff: StaffSession, price_id: str
+) -> tuple[UUID, PriceLine, Price, str] | Refusal:
+    """The price named in the address, in words and as booking keeps it, with its type's
+    name."""
+    chosen = _uuid(price_id)
+    prices, clinics, types = await asyncio.gather(
+        setup.prices(calls), setup.all_clinics(calls), booking.treatment_types(calls)
+    )
+    price = next((p for p in (prices.value.root if prices.value else []) if p.id == price_id), None)
+    if chosen is None or price is None:
+        if prices.value is None and chosen is not None:
+            return refusal(
+                refused_status(prices),
+                "The price cannot be shown",
+                prices.problem,
+                back=TREATMENT_TYPES,
+            )
+        return not_found("Price", TREATMENT_TYPES, "Back to treatment types")
+    names = {c.id: c.name for c in clinics.value.items}
+    treatment = next((t.name for t in types.value.items if t.id == price.treatment_type_id), "")
+    return chosen, _price_line(staff, price, names), price, treatment
+
+
+async def price_page(calls: Caller, staff: StaffSession, price_id: str) -> PricePage | Refusal:
+    """The form to change what a price costs."""
+    if not _edits(staff):
+        return _editors_only()
+    found = await _price(calls, staff, price_id)
+    if isinstance(found, Refusal):
+        return found
+    _, line, price, treatment = found
+    return PricePage(
+        price=line,
+        currency=price.currency,
+        treatment=treatment,
+        amount=forms.amount_text(price.amount_minor),
+    )
+
+
+async def change_price(
+    calls: Caller, staff: StaffSession, price_id: str, form: Form
+) -> PricePage | Refusal | Done:
+    if not _edits(staff):
+        return _editors_only()
+    found = await _price(calls, staff, price_id)
+    if isinstance(found, Refusal):
+        return found
+    chosen, line, price, treatment = found
+    errors: dict[str, str] = {}
+    minor = forms.amount_minor(form, errors)
+    answer = None
+    if not errors:
+        answer = await setup.change_price(calls, chosen, setup.PriceChange(amount_minor=minor))
+        if answer.ok:
+            return Done(f"{TREATMENT_TYPES}?done=price-changed")
+        errors = _refused(answer).errors
+    return PricePage(
+        price=line,
+        currency=price.currency,
+        treatment=treatment,
+        amount=forms.text(form, "amount"),
+        errors=errors,
+        problem=answer.problem if answer is not None and not errors else None,
+        status_code=refused_status(answer) if answer is not None else 422,
+    )
+
+
+async def remove_room(
+    calls: Caller, staff: StaffSession, clinic_id: str, room_id: str
+) -> ClinicPage | Refusal | Done:
+    """Delete a room; one an appointment was ever booked in stays, and the page says why."""
+    if not _edits(staff):
+        return _editors_only()
+    clinic, room = _uuid(clinic_id), _uuid(room_id)
+    if clinic is None or room is None:
+        return not_found("Room", CLINICS, "Back to clinics")
+    answer = await setup.remove_room(calls, clinic, room)
+    if answer.ok or answer.status == 404:
+        return Done(f"{CLINICS}/{clinic_id}?done=room-deleted#rooms-heading")
+    return await clinic_page(
+        calls, staff, clinic_id, problem=answer.problem, status_code=refused_status(answer)
+    )

@@ -52,6 +52,15 @@ async def add_room(request: Request, staff: CurrentStaff, calls: Calls, clinic_i
     return respond(request, staff, await setup.add_room(calls, staff, clinic_id, form))
 
 
+@router.post("/clinics/{clinic_id}/rooms/{room_id}/delete")
+async def remove_room(
+    request: Request, staff: CurrentStaff, calls: Calls, clinic_id: str, room_id: str
+) -> Response:
+    """Delete a room no appointment was ever booked in."""
+    await checked_form(request, staff)
+    return respond(request, staff, await setup.remove_room(calls, staff, clinic_id, room_id))
+
+
 @router.get("/practitioners")
 async def practitioners(
     request: Request, staff: CurrentStaff, calls: Calls, cursor: str = "", done: str = ""
@@ -145,3 +154,17 @@ async def define_treatment_type(request: Request, staff: CurrentStaff, calls: Ca
 async def add_price(request: Request, staff: CurrentStaff, calls: Calls) -> Response:
     form = await checked_form(request, staff)
     return respond(request, staff, await setup.add_price(calls, staff, form))
+
+
+@router.get("/treatment-types/prices/{price_id}")
+async def price(request: Request, staff: CurrentStaff, calls: Calls, price_id: str) -> Response:
+    """The form to change what a price costs."""
+    return render(request, staff, await setup.price_page(calls, staff, price_id))
+
+
+@router.post("/treatment-types/prices/{price_id}")
+async def change_price(
+    request: Request, staff: CurrentStaff, calls: Calls, price_id: str
+) -> Response:
+    form = await checked_form(request, staff)
+    return respond(request, staff, await setup.change_price(calls, staff, price_id, form))
