@@ -76,6 +76,11 @@ class TestAClinicManagersSetup:
         await screenshot(page, "admin-practitioners")
         await follow(page, page.get_by_role("button", name="Register the practitioner"))
         await expect(page.get_by_role("heading", level=1)).to_have_text(name)
+        await page.get_by_label("Phone (optional)").fill("+33140000099")
+        await follow(page, page.get_by_role("button", name="Save the changes"))
+        await expect(page.get_by_test_id("done")).to_have_text("The changes are saved.")
+        await expect(page.get_by_label("Phone (optional)")).to_have_value("+33140000099")
+        await expect(page.get_by_label("Experience tier")).to_have_value("senior")
 
         # The week: a row overlapping another is named next to it; without it, saved.
         week = page.get_by_test_id("week")
