@@ -14,6 +14,7 @@ from services.gateway.console.routes import (
     formulary,
     messages,
     patients,
+    setup,
     sign_in,
     webhooks,
 )
@@ -32,3 +33,4 @@ for module in (
     webhooks,
 ):
     router.include_router(module.router)
+router.include_router(setup.router)
