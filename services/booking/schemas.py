@@ -241,8 +241,8 @@ class EligibilityRead(BaseModel):
         "there is); null for a kind that needs none, or when there is none"
     )
     bookable_after: datetime | None = Field(
-        description="A treatment's start must be after this (the consultation's start); null "
-        "when any time will do or none will"
+        description="A treatment's start must be after this (the start of the consultation "
+        "still to come that it follows); null when any time will do or none will"
     )
     startable: bool = Field(
         description="Whether the session could start now as far as the consultation goes "

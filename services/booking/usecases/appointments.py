@@ -357,10 +357,12 @@ class Eligibility:
 
     @property
     def bookable_after(self) -> datetime | None:
-        """A treatment's start must be after this: the consultation it follows starts then."""
-        if TreatmentKind(self.treatment.kind) is not TreatmentKind.treatment:
-            return None
-        return self.consultation.starts_at if self.consultation else None
+        """A treatment's start must be after this: the consultation still to come that it
+        follows starts then."""
+        consultation = self.consultation
+        if consultation is None or consultation.status is Status.completed:
+            return None  # none needed, none stands, or held already: any time to come will do
+        return consultation.starts_at
 
 
 async def eligibility(

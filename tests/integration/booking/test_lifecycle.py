@@ -286,6 +286,7 @@ class TestTreatmentBooking:
             treatment_type_id=treatment,
         )
         assert asked.json()["startable"] is True
+        assert asked.json()["bookable_after"] is None  # held: any time to come will do
         # Past the consultation gate, on to formulary (unreachable here: fail closed).
         gated = await world.act(appt["id"], "start", plan)
         assert gated.status_code == 503, gated.text
