@@ -1,6 +1,7 @@
 """The console's booking flow reads booking's and formulary's answers and writes no rule: the
 treatment types a clinic's practitioners give, the blends formulary says are made for the
-appointment, the only valid lot, and a plan filling in what the Book page leaves out."""
+appointment, the only valid lot, a plan filling in what the Book page leaves out, and the last
+session the start form starts from."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from datetime import date, timedelta
 
 from services.gateway.console.clients.booking import Practitioner, TreatmentPlan, TreatmentType
 from services.gateway.console.clients.formulary import Blend, Lot
+from services.gateway.console.clients.records import Treatment
 from services.gateway.console.forms.session import IngredientRow
+from services.gateway.console.pages.appointment import Injectables, _from_previous
 from services.gateway.console.pages.booking import Choice, _from_plan, _offered
 from services.gateway.console.pages.injectables import blends_fitting, only_lot
 
@@ -92,3 +95,28 @@ def test_a_plan_fills_in_what_the_choice_leaves_out() -> None:
         "2031-01-06"
     )
     assert _from_plan(Choice(treatment_plan_id="gone"), None).treatment_plan_id == ""
+
+
+def test_the_start_form_starts_from_the_last_session_of_the_treatment() -> None:
+    last = Treatment(
+        clinic_id="c",
+        clinic_name="Paris",
+        practitioner_name="Dr M",
+        treatment_name="Face and neck revitalisation",
+        kind="treatment",
+        areas=["face"],
+        blend_id="Revitalising face",
+        technique="nappage",
+        depth_mm="1.5",
+        completed_at="2026-11-30T10:00:00Z",
+    )
+    known = Injectables(blends=[blend("Revitalising face", "skin_rejuvenation", "face")])
+    assert _from_previous(last, known) == {
+        "areas_offered": "1",
+        "area_face": "1",
+        "blend_id": "Revitalising face",
+        "technique": "nappage",
+        "depth_mm": "1.5",
+    }
+    # A blend formulary no longer lists is not chosen.
+    assert "blend_id" not in _from_previous(last, Injectables())
