@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -222,6 +222,41 @@ class PriceRead(BaseModel):
 class MoneyRead(BaseModel):
     amount_minor: int
     currency: str
+
+
+# -- eligibility -------------------------------------------------------------------------------
+
+
+class ConsultationRef(BaseModel):
+    id: UUID
+    status: Status
+    starts_at: datetime
+
+
+class EligibilityRead(BaseModel):
+    """Whether booking would take this treatment type for this patient: the consultation rule
+    of `POST /v1/appointments`, asked before a slot is chosen."""
+
+    patient_id: UUID
+    treatment_type_id: UUID
+    kind: TreatmentKind
+    indication: Indication
+    eligible: bool
+    consultation: ConsultationRef | None = Field(
+        description="The consultation the treatment is booked after (a completed one if "
+        "there is); null for a kind that needs none, or when there is none"
+    )
+    bookable_after: datetime | None = Field(
+        description="A treatment's start must be after this (the start of the consultation "
+        "still to come that it follows); null when any time will do or none will"
+    )
+    startable: bool = Field(
+        description="Whether the session could start now as far as the consultation goes "
+        "(a treatment needs it completed)"
+    )
+    problem: dict[str, Any] | None = Field(
+        description="The problem booking would answer (`consultation-required`) when not eligible"
+    )
 
 
 # -- treatment plans ---------------------------------------------------------------------------

@@ -104,9 +104,11 @@ async def test_the_book_page_fits_a_tablet(page: Page, console: Console) -> None
     await page.set_viewport_size(TABLET)
     await sign_in(page, console.receptionist)
 
+    # A new patient's first appointment: the consultation (a treatment would be explained
+    # instead of slots, until one is booked).
     await page.goto(
         f"/console/book?patient_id={patient['id']}&clinic_id={console.clinic['id']}"
-        f"&treatment_type_id={ids['types']['Face and neck revitalisation']['id']}"
+        f"&treatment_type_id={ids['types']['Consultation: skin rejuvenation']['id']}"
         f"&date={day.isoformat()}"
     )
 

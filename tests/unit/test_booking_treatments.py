@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -11,20 +11,25 @@ from services.booking.domain import (
     AREA_SIZE,
     Area,
     AreaSize,
+    Consultation,
+    ConsultationNotCompleted,
     ConsultationRequired,
     Indication,
+    Status,
     TreatmentKind,
     TreatmentType,
     check_buffer,
-    check_consultation_completed,
     check_duration,
+    check_startable,
+    consultation_for_booking,
     define_treatment_type,
-    requires_completed_consultation,
+    requires_consultation,
     suggested_duration,
 )
 from shared.errors import DomainError, Invalid
 
 MIN = timedelta(minutes=1)
+MONDAY = datetime(2030, 6, 3, tzinfo=UTC)
 
 
 class TestSuggestedDuration:
@@ -153,34 +158,128 @@ class TestTreatmentTypes:
             )
 
 
+def _consultation(
+    status: Status, hour: int, indication: Indication = Indication.hair_loss
+) -> Consultation:
+    return Consultation(
+        id=uuid4(), indication=indication, status=status, starts_at=MONDAY.replace(hour=hour)
+    )
+
+
 class TestConsultationFirst:
-    def test_only_a_treatment_requires_a_completed_consultation(self) -> None:
-        assert requires_completed_consultation(TreatmentKind.treatment)
-        assert not requires_completed_consultation(TreatmentKind.consultation)
-        assert not requires_completed_consultation(TreatmentKind.follow_up)
+    def test_only_a_treatment_requires_a_consultation(self) -> None:
+        assert requires_consultation(TreatmentKind.treatment)
+        assert not requires_consultation(TreatmentKind.consultation)
+        assert not requires_consultation(TreatmentKind.follow_up)
 
-    def test_a_treatment_after_a_consultation_for_the_same_indication_is_allowed(self) -> None:
-        check_consultation_completed(
-            kind=TreatmentKind.treatment,
-            indication=Indication.hair_loss,
-            completed_consultations=[Indication.skin_rejuvenation, Indication.hair_loss],
-        )
-
-    def test_a_treatment_after_a_consultation_for_another_indication_is_a_422(self) -> None:
-        with pytest.raises(ConsultationRequired) as caught:
-            check_consultation_completed(
+    @pytest.mark.parametrize(
+        "status", [Status.booked, Status.checked_in, Status.in_progress, Status.completed]
+    )
+    def test_a_treatment_may_be_booked_after_a_consultation_that_stands(
+        self, status: Status
+    ) -> None:
+        consultation = _consultation(status, 9)
+        assert (
+            consultation_for_booking(
                 kind=TreatmentKind.treatment,
                 indication=Indication.hair_loss,
-                completed_consultations=[Indication.skin_rejuvenation],
+                starts_at=MONDAY.replace(hour=10),
+                consultations=[consultation],
+            )
+            == consultation
+        )
+
+    @pytest.mark.parametrize("status", [Status.cancelled, Status.no_show])
+    def test_a_cancelled_or_missed_consultation_does_not_count(self, status: Status) -> None:
+        with pytest.raises(ConsultationRequired) as caught:
+            consultation_for_booking(
+                kind=TreatmentKind.treatment,
+                indication=Indication.hair_loss,
+                starts_at=MONDAY.replace(hour=10),
+                consultations=[_consultation(status, 9)],
             )
         assert isinstance(caught.value, DomainError)
         assert caught.value.status == 422
         assert caught.value.to_problem()["type"].endswith("/consultation-required")
         assert caught.value.extra["indication"] == "hair_loss"
 
-    def test_a_first_consultation_needs_nothing_before_it(self) -> None:
-        check_consultation_completed(
-            kind=TreatmentKind.consultation,
-            indication=Indication.cellulite,
-            completed_consultations=[],
+    def test_a_completed_consultation_counts_whenever_it_was_booked(self) -> None:
+        # It has been held, and nothing is booked in the past: it is before any treatment.
+        completed = _consultation(Status.completed, 11)
+        assert (
+            consultation_for_booking(
+                kind=TreatmentKind.treatment,
+                indication=Indication.hair_loss,
+                starts_at=MONDAY.replace(hour=10),
+                consultations=[completed],
+            )
+            == completed
         )
+
+    def test_a_consultation_still_to_come_must_start_before_the_treatment(self) -> None:
+        with pytest.raises(ConsultationRequired):
+            consultation_for_booking(
+                kind=TreatmentKind.treatment,
+                indication=Indication.hair_loss,
+                starts_at=MONDAY.replace(hour=10),
+                consultations=[_consultation(Status.booked, 10), _consultation(Status.booked, 11)],
+            )
+
+    def test_a_consultation_for_another_indication_does_not_count(self) -> None:
+        with pytest.raises(ConsultationRequired):
+            consultation_for_booking(
+                kind=TreatmentKind.treatment,
+                indication=Indication.hair_loss,
+                consultations=[_consultation(Status.completed, 9, Indication.cellulite)],
+            )
+
+    def test_without_a_time_any_standing_one_will_do_a_completed_one_first(self) -> None:
+        booked, completed = _consultation(Status.booked, 8), _consultation(Status.completed, 9)
+        found = consultation_for_booking(
+            kind=TreatmentKind.treatment,
+            indication=Indication.hair_loss,
+            consultations=[booked, completed],
+        )
+        assert found == completed
+
+    def test_a_first_consultation_or_follow_up_needs_nothing_before_it(self) -> None:
+        for kind in (TreatmentKind.consultation, TreatmentKind.follow_up):
+            assert (
+                consultation_for_booking(
+                    kind=kind, indication=Indication.cellulite, consultations=[]
+                )
+                is None
+            )
+            check_startable(kind=kind, indication=Indication.cellulite, consultations=[])
+
+
+class TestStartNeedsTheConsultationCompleted:
+    def test_a_completed_consultation_lets_the_treatment_start(self) -> None:
+        check_startable(
+            kind=TreatmentKind.treatment,
+            indication=Indication.hair_loss,
+            consultations=[_consultation(Status.booked, 8), _consultation(Status.completed, 9)],
+        )
+
+    def test_a_booked_consultation_is_named_in_a_409(self) -> None:
+        open_one = _consultation(Status.checked_in, 9)
+        with pytest.raises(ConsultationNotCompleted) as caught:
+            check_startable(
+                kind=TreatmentKind.treatment,
+                indication=Indication.hair_loss,
+                consultations=[_consultation(Status.cancelled, 8), open_one],
+            )
+        problem = caught.value.to_problem()
+        assert problem["status"] == 409
+        assert problem["type"].endswith("/consultation-not-completed")
+        assert problem["consultation_id"] == str(open_one.id)
+        assert problem["consultation_status"] == "checked_in"
+        assert str(open_one.id) in problem["detail"]
+
+    def test_no_standing_consultation_is_a_consultation_required(self) -> None:
+        with pytest.raises(ConsultationRequired):
+            check_startable(
+                kind=TreatmentKind.treatment,
+                indication=Indication.hair_loss,
+                consultations=[_consultation(Status.no_show, 9)],
+            )

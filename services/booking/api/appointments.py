@@ -23,6 +23,7 @@ from services.booking.schemas import (
     AppointmentPage,
     AppointmentRead,
     Cancel,
+    EligibilityRead,
     Reschedule,
     SessionCompletion,
     SessionStart,
@@ -46,7 +47,8 @@ BOOKING_RULES = rules(
     "The clinic, room, practitioner and treatment type are of your network (the room of the "
     "clinic, the practitioner working there)",
     "The patient is known to records in your network (`unknown-patient`)",
-    "A treatment follows a completed consultation for its indication (`consultation-required`)",
+    "A treatment is booked after a consultation for its indication that stands (booked, "
+    "checked in, in progress or completed) and starts before it (`consultation-required`)",
     "The end is after the start, as long as the treatment type says, not in the past, on the "
     "clinic's slot grid (`end-not-after-start`, `duration-mismatch`, `start-in-past`, "
     "`off-grid`)",
@@ -95,6 +97,32 @@ async def get_appointment(appointment_id: UUID, who: Reader, uow: UoW) -> Appoin
     return views.appointment(await appointments.get(uow, who, appointment_id))
 
 
+@router.get(
+    "/eligibility",
+    summary="Whether a patient may be booked for a treatment type (the consultation rule)",
+    description=(
+        "The rule `POST /v1/appointments` applies, asked before a slot is chosen: a treatment "
+        "is booked after a consultation for its indication that stands (booked, checked in, "
+        "in progress or completed) and starts before it; `start` asks about one time, without "
+        "it any time will do and `bookable_after` says from when. Not eligible: `problem` is "
+        "the `consultation-required` problem booking would answer. `startable` says whether "
+        "the session could start as far as the consultation goes (it must be completed)."
+    ),
+    responses={422: problem("No such treatment type in your network (`treatment_type_id`)")},
+)
+async def eligibility(
+    patient_id: UUID,
+    treatment_type_id: UUID,
+    who: Reader,
+    uow: UoW,
+    start: Instant | None = None,
+) -> EligibilityRead:
+    found = await appointments.eligibility(
+        uow, who, patient_id=patient_id, treatment_type_id=treatment_type_id, start=start
+    )
+    return views.eligibility(patient_id, found)
+
+
 # -- booking and rescheduling ------------------------------------------------------------------
 
 
@@ -105,7 +133,8 @@ async def get_appointment(appointment_id: UUID, who: Reader, uow: UoW) -> Appoin
     description=(
         "Checks, in order: the clinic, room, practitioner and treatment type exist in your "
         "network; the patient is known (replica of records, else records is asked); a "
-        "treatment needs a completed consultation for its indication; then the time "
+        "treatment needs a consultation for its indication that stands and starts before it "
+        "(`GET /v1/eligibility` asks this before a slot is chosen); then the time "
         "(end after start, duration, not past, qualification, licence, working hours, slot "
         "grid, time off, calendar). Emits AppointmentBooked."
     ),
@@ -176,7 +205,8 @@ async def no_show(appointment_id: UUID, who: FrontDesk, uow: UoW) -> Appointment
 # held while formulary is asked), so these routes take the database rather than a unit.
 
 _REFUSED_PLAN = problem(
-    "Illegal transition, or the cross-check blocks (`contraindicated`, "
+    "Illegal transition, the consultation is not completed (`consultation-not-completed`), "
+    "or the cross-check blocks (`contraindicated`, "
     "`cross-check-unknown-patient`, `caution-not-acknowledged`), with `findings`"
 )
 _NO_FORMULARY = problem("Formulary did not answer (fail closed): nothing was changed")
@@ -193,9 +223,21 @@ _NO_FORMULARY = problem("Formulary did not answer (fail closed): nothing was cha
         "carrying the findings; formulary slow or down → 503 (fail closed); `caution` → "
         "starts only with an `acknowledgement` naming every finding code and a reason, "
         "recorded with the appointment. A consultation or follow-up injects nothing: without "
-        "a blend it starts without a cross-check. Emits SessionStarted."
+        "a blend it starts without a cross-check. A treatment starts only once a "
+        "consultation for its indication is completed: 409 `consultation-not-completed` names "
+        "the one still open (422 `consultation-required` when none stands), asked before "
+        "formulary. Emits SessionStarted."
     ),
-    responses={403: FORBIDDEN, 404: NOT_FOUND, 409: _REFUSED_PLAN, 503: _NO_FORMULARY},
+    responses={
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+        409: _REFUSED_PLAN,
+        422: problem(
+            "The plan is not valid (`errors`), or no consultation for the indication stands "
+            "(`consultation-required`)"
+        ),
+        503: _NO_FORMULARY,
+    },
 )
 async def start(
     appointment_id: UUID,

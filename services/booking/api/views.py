@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from services.booking.domain import (
     Area,
     CostEstimate,
@@ -27,8 +29,10 @@ from services.booking.schemas import (
     Acknowledgement,
     AppointmentRead,
     ClinicRead,
+    ConsultationRef,
     CostEstimateRead,
     CrossCheckRead,
+    EligibilityRead,
     MoneyRead,
     PlanProgressRead,
     PractitionerRead,
@@ -41,6 +45,7 @@ from services.booking.schemas import (
     TreatmentTypeRead,
     WorkingHoursEntry,
 )
+from services.booking.usecases.appointments import Eligibility
 from services.booking.usecases.plans import PlanStanding
 
 
@@ -195,4 +200,27 @@ def appointment(a: Appointment) -> AppointmentRead:
         cancelled_at=a.cancelled_at,
         cancelled_by=a.cancelled_by,
         cancel_reason=a.cancel_reason,
+    )
+
+
+def eligibility(patient_id: UUID, found: Eligibility) -> EligibilityRead:
+    treatment, consultation = found.treatment, found.consultation
+    return EligibilityRead(
+        patient_id=patient_id,
+        treatment_type_id=treatment.id,
+        kind=TreatmentKind(treatment.kind),
+        indication=Indication(treatment.indication),
+        eligible=found.refusal is None,
+        consultation=(
+            ConsultationRef(
+                id=consultation.id,
+                status=consultation.status,
+                starts_at=consultation.starts_at,
+            )
+            if consultation
+            else None
+        ),
+        bookable_after=found.bookable_after,
+        startable=found.startable,
+        problem=found.refusal.to_problem() if found.refusal else None,
     )

@@ -1,7 +1,8 @@
 """The booking service's pure rules: no I/O, no FastAPI, no asyncpg.
 
 - lifecycle   the appointment state machine and which statuses occupy the calendar
-- treatments  kinds, indications, areas, durations, cleaning buffers, the consultation rule
+- treatments  kinds, indications, areas, durations, cleaning buffers
+- consultations  the consultation a treatment is booked after, and completed before it starts
 - hours       clinic wall-clock time ↔ UTC instants, weekly working hours, DST
 - slots       free slots and the check of one requested booking
 - pricing     money and price lookup with experience tiers
@@ -9,7 +10,14 @@
 - errors      every error raised here, with its problem `type` slug
 """
 
+from .consultations import (
+    Consultation,
+    check_startable,
+    consultation_for_booking,
+    requires_consultation,
+)
 from .errors import (
+    ConsultationNotCompleted,
     ConsultationRequired,
     DuplicatePrice,
     DurationMismatch,
@@ -72,10 +80,8 @@ from .treatments import (
     TreatmentKind,
     TreatmentType,
     check_buffer,
-    check_consultation_completed,
     check_duration,
     define_treatment_type,
-    requires_completed_consultation,
     suggested_duration,
 )
 
@@ -92,6 +98,8 @@ __all__ = [
     "Area",
     "AreaSize",
     "Busy",
+    "Consultation",
+    "ConsultationNotCompleted",
     "ConsultationRequired",
     "CostEstimate",
     "DuplicatePrice",
@@ -125,10 +133,11 @@ __all__ = [
     "as_utc",
     "check_bookable",
     "check_buffer",
-    "check_consultation_completed",
     "check_duration",
+    "check_startable",
     "check_working_hours",
     "clock_reaches",
+    "consultation_for_booking",
     "define_treatment_type",
     "estimate_cost",
     "free_slots",
@@ -137,7 +146,7 @@ __all__ = [
     "next_session_due",
     "next_status",
     "plan_progress",
-    "requires_completed_consultation",
+    "requires_consultation",
     "session_price",
     "suggested_duration",
     "wall_clock",

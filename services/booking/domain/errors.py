@@ -7,7 +7,8 @@ shared/errors.py); clients branch on them, so rename one only together with the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from uuid import UUID
 
 from shared.errors import Conflict, DomainError, Invalid
 
@@ -124,11 +125,14 @@ class PractitionerNotQualified(DomainError):
 
 class ConsultationRequired(DomainError):
     type = "consultation-required"
-    title = "A completed consultation is required first"
+    title = "A consultation for the indication is required first"
 
     def __init__(self, *, kind: str, indication: str) -> None:
+        shown = indication.replace("_", " ")
         super().__init__(
-            f"A {kind} for {indication} needs a completed consultation for {indication} first.",
+            f"A {kind} for {shown} needs a consultation for {shown} booked before it "
+            "(booked, checked in, in progress or completed; a cancelled or missed one does "
+            "not count).",
             indication=indication,
         )
 
@@ -164,6 +168,32 @@ class RoomTaken(Conflict):
 
     def __init__(self, detail: str = "The room is already booked at that time.") -> None:
         super().__init__(detail)
+
+
+class ConsultationNotCompleted(Conflict):
+    """A treatment starts only after its indication's consultation is completed."""
+
+    type = "consultation-not-completed"
+    title = "The consultation must be completed before the treatment starts"
+
+    def __init__(
+        self,
+        *,
+        indication: str,
+        consultation_id: UUID,
+        consultation_status: str,
+        consultation_starts_at: datetime,
+    ) -> None:
+        shown = indication.replace("_", " ")
+        super().__init__(
+            f"The consultation for {shown} (appointment {consultation_id}, "
+            f"{consultation_status.replace('_', ' ')}) must be completed before the treatment "
+            "starts: nothing is injected before the medical history is taken.",
+            indication=indication,
+            consultation_id=str(consultation_id),
+            consultation_status=consultation_status,
+            consultation_starts_at=consultation_starts_at.isoformat(),
+        )
 
 
 class DuplicatePrice(Conflict):

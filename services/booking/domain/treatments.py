@@ -12,14 +12,14 @@ the size of the area being treated"):
 - After every appointment the room and devices are cleaned and disinfected: the buffer, 15 min
   after a treatment (needles, sharps, injection sites), 5 min after the other kinds. A clinic may
   set any buffer from 0 to 60 min on the treatment type.
-- Only a `treatment` needs a completed consultation for the same indication first: the guide's
-  consultation is where the practitioner takes the medical history before anything is injected.
-  A follow-up injects nothing, so it needs none.
+- Only a `treatment` needs a consultation for the same indication first (the rule is in
+  `consultations`): the guide's consultation is where the practitioner takes the medical history
+  before anything is injected. A follow-up injects nothing, so it needs none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -27,8 +27,6 @@ from types import MappingProxyType
 from uuid import UUID
 
 from shared.errors import Invalid
-
-from .errors import ConsultationRequired
 
 
 class TreatmentKind(StrEnum):
@@ -179,22 +177,3 @@ def define_treatment_type(
         duration=suggested_duration(kind, area_set) if duration is None else duration,
         buffer=DEFAULT_BUFFER[kind] if buffer is None else buffer,
     )
-
-
-def requires_completed_consultation(kind: TreatmentKind) -> bool:
-    """Whether this kind may only be booked after a completed consultation."""
-    return kind is TreatmentKind.treatment
-
-
-def check_consultation_completed(
-    *,
-    kind: TreatmentKind,
-    indication: Indication,
-    completed_consultations: Collection[Indication],
-) -> None:
-    """Raise ConsultationRequired unless the patient has had a consultation for `indication`.
-
-    `completed_consultations` are the indications of the patient's completed consultations.
-    """
-    if requires_completed_consultation(kind) and indication not in completed_consultations:
-        raise ConsultationRequired(kind=kind.value, indication=indication.value)

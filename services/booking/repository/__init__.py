@@ -71,7 +71,7 @@ from services.booking.repository.fhir import (
     work_places,
 )
 from services.booking.repository.patients import (
-    completed_consultation_indications,
+    consultations_for,
     patient_known,
     remember_patient,
 )
@@ -127,7 +127,7 @@ __all__ = [
     "cancel_appointment",
     "check_in_appointment",
     "complete_appointment",
-    "completed_consultation_indications",
+    "consultations_for",
     "delete_room",
     "delete_time_off",
     "feed_appointments",

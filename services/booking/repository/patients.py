@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from services.booking.domain import Consultation, Indication, Status
 from shared.db import Transaction
 
 
@@ -43,14 +44,25 @@ async def remember_patient(
     )
 
 
-async def completed_consultation_indications(
-    tx: Transaction, *, network_id: UUID, patient_id: UUID
-) -> set[str]:
+async def consultations_for(
+    tx: Transaction, *, network_id: UUID, patient_id: UUID, indication: str
+) -> list[Consultation]:
+    """The patient's consultations for `indication`, whatever their status, earliest first."""
     rows = await tx.fetch(
-        """SELECT DISTINCT indication FROM appointments
+        """SELECT id, indication, status, starts_at FROM appointments
            WHERE network_id = $1 AND patient_id = $2 AND kind = 'consultation'
-             AND status = 'completed'""",
+             AND indication = $3
+           ORDER BY starts_at, id""",
         network_id,
         patient_id,
+        indication,
     )
-    return {r["indication"] for r in rows}
+    return [
+        Consultation(
+            id=r["id"],
+            indication=Indication(r["indication"]),
+            status=Status(r["status"]),
+            starts_at=r["starts_at"],
+        )
+        for r in rows
+    ]

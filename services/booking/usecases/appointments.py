@@ -17,6 +17,9 @@ from services.booking import repository
 from services.booking.clients.records import RecordsClient
 from services.booking.domain import (
     Action,
+    Consultation,
+    ConsultationNotCompleted,
+    ConsultationRequired,
     ExperienceTier,
     Indication,
     Money,
@@ -25,10 +28,11 @@ from services.booking.domain import (
     TreatmentKind,
     as_utc,
     check_bookable,
-    check_consultation_completed,
+    check_startable,
+    consultation_for_booking,
     local_window,
     next_status,
-    requires_completed_consultation,
+    requires_consultation,
     session_price,
 )
 from services.booking.policies import require_clinic
@@ -317,21 +321,83 @@ async def _plan_for(
     return plan.id
 
 
-async def _check_consultation_done(
-    uow: UnitOfWork, who: Principal, patient_id: UUID, treatment: TreatmentType
-) -> None:
-    """A treatment needs a completed consultation for its indication (ConsultationRequired)."""
+async def consultation_first(
+    uow: UnitOfWork,
+    who: Principal,
+    patient_id: UUID,
+    treatment: TreatmentType,
+    starts_at: datetime | None,
+) -> Consultation | None:
+    """The consultation a treatment starting at `starts_at` is booked after (ConsultationRequired
+    when there is none); None for a kind that needs none."""
     kind = TreatmentKind(treatment.kind)
-    if not requires_completed_consultation(kind):
-        return
-    done = await repository.completed_consultation_indications(
-        uow.tx, network_id=who.network_id, patient_id=patient_id
-    )
-    check_consultation_completed(
+    if not requires_consultation(kind):
+        return None
+    return consultation_for_booking(
         kind=kind,
         indication=Indication(treatment.indication),
-        completed_consultations={Indication(i) for i in done},
+        starts_at=starts_at,
+        consultations=await repository.consultations_for(
+            uow.tx,
+            network_id=who.network_id,
+            patient_id=patient_id,
+            indication=treatment.indication,
+        ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """What booking would say of a treatment type for a patient, before a slot is chosen."""
+
+    treatment: TreatmentType
+    consultation: Consultation | None
+    refusal: ConsultationRequired | None
+    startable: bool
+
+    @property
+    def bookable_after(self) -> datetime | None:
+        """A treatment's start must be after this: the consultation still to come that it
+        follows starts then."""
+        consultation = self.consultation
+        if consultation is None or consultation.status is Status.completed:
+            return None  # none needed, none stands, or held already: any time to come will do
+        return consultation.starts_at
+
+
+async def eligibility(
+    uow: UnitOfWork,
+    who: Principal,
+    *,
+    patient_id: UUID,
+    treatment_type_id: UUID,
+    start: datetime | None,
+) -> Eligibility:
+    """Whether the patient may be booked for the treatment type (at `start`, else at some
+    time), by the rule booking applies; and whether it could start as far as that goes."""
+    treatment = await repository.get_treatment_type(
+        uow.tx, network_id=who.network_id, id=treatment_type_id
+    )
+    if treatment is None:
+        raise Invalid(
+            f"No treatment type {treatment_type_id} in your network.", field="treatment_type_id"
+        )
+    kind, indication = TreatmentKind(treatment.kind), Indication(treatment.indication)
+    held = await repository.consultations_for(
+        uow.tx, network_id=who.network_id, patient_id=patient_id, indication=treatment.indication
+    )
+    at = as_utc(start, field="start") if start is not None else None
+    try:
+        consultation = consultation_for_booking(
+            kind=kind, indication=indication, starts_at=at, consultations=held
+        )
+    except ConsultationRequired as refused:
+        return Eligibility(treatment, None, refused, startable=False)
+    try:
+        check_startable(kind=kind, indication=indication, consultations=held)
+    except (ConsultationRequired, ConsultationNotCompleted):
+        return Eligibility(treatment, consultation, None, startable=False)
+    return Eligibility(treatment, consultation, None, startable=True)
 
 
 def _booked(
@@ -417,7 +483,7 @@ async def book(
     )
     if not slot.context.patient_known:
         await patients.confirm(uow, caller, records, cmd.patient_id)
-    await _check_consultation_done(uow, who, cmd.patient_id, slot.treatment)
+    await consultation_first(uow, who, cmd.patient_id, slot.treatment, slot.start)
     plan_id = await _plan_for(uow, who, cmd, slot.treatment)
     price = session_price(
         slot.context.prices,
@@ -459,6 +525,7 @@ async def reschedule(
         end=cmd.end,
         moving=appointment_id,
     )
+    await consultation_first(uow, who, current.patient_id, slot.treatment, slot.start)
     await repository.move_appointment(
         uow.tx,
         network_id=who.network_id,

@@ -22,10 +22,13 @@ from services.booking.clients.formulary import (
 from services.booking.domain import (
     Action,
     Area,
+    Indication,
     Status,
     TreatmentKind,
+    check_startable,
     next_session_due,
     next_status,
+    requires_consultation,
 )
 from services.booking.domain.safety import (
     Acknowledgement,
@@ -78,8 +81,28 @@ async def _readable(db: Database, caller: Caller, id: UUID, action: Action) -> A
     """The appointment, if `action` is allowed now (an early, unlocked look)."""
     async with db.unit(caller.who.network_id) as uow:
         appointment = await _appointment(uow, caller.who, id)
-    next_status(Status(appointment.status), action)
+        next_status(Status(appointment.status), action)
+        if action is Action.start:
+            await _check_consulted(uow, appointment)
     return appointment
+
+
+async def _check_consulted(uow: UnitOfWork, appointment: Appointment) -> None:
+    """A treatment starts once its indication's consultation is completed (a completed
+    consultation stays completed, so this early look holds at the locked write)."""
+    kind = TreatmentKind(appointment.kind)
+    if not requires_consultation(kind):
+        return
+    check_startable(
+        kind=kind,
+        indication=Indication(appointment.indication),
+        consultations=await repository.consultations_for(
+            uow.tx,
+            network_id=appointment.network_id,
+            patient_id=appointment.patient_id,
+            indication=appointment.indication,
+        ),
+    )
 
 
 def _acknowledgement(given: AcknowledgementIn | None) -> Acknowledgement | None:

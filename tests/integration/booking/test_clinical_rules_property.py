@@ -239,7 +239,8 @@ class ClinicDays(RuleBasedStateMachine):
             )
             event(f"book {kind}: {response.status_code}")
             if kind == "treatment" and response.status_code == 422:
-                # A treatment needs a completed consultation for its indication first.
+                # A treatment is booked after a consultation for its indication (each patient
+                # has a completed one first, so this is not expected).
                 assert response.json()["type"].endswith("/consultation-required"), response.text
                 return None
             assert response.status_code == 201, response.text

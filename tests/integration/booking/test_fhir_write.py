@@ -13,7 +13,14 @@ import pytest
 from services.booking.domain.fhir import schedule_id
 from shared.fhir import CODE_SYSTEM_BASE
 from tests.fhir_validation import validated
-from tests.integration.booking.helpers import MONDAY, Stage, World, events_of, make_world
+from tests.integration.booking.helpers import (
+    MONDAY,
+    Stage,
+    World,
+    events_of,
+    make_world,
+    register_patient,
+)
 from tests.integration.booking.test_fhir import FHIR, TUESDAY, fhir_get, refused
 
 
@@ -112,8 +119,10 @@ class TestBookingASlot:
         self, scene: Scene
     ) -> None:
         world = scene.world
+        # A patient of its own: the scene's has consultations booked by the tests before.
+        newcomer = await register_patient(world.stage, world.network)
         slot = (await free_slots(scene, world.treatment))[0]
-        outcome, _ = await fhir_post(world, appointment(slot["id"], world.patient), 422)
+        outcome, _ = await fhir_post(world, appointment(slot["id"], newcomer), 422)
         refused(outcome, "processing")
         assert "consultation" in outcome["issue"][0]["diagnostics"].lower()
 

@@ -218,18 +218,84 @@ class TestStartGateFailsClosed:
 
 
 class TestTreatmentBooking:
-    async def test_a_treatment_without_a_completed_consultation_is_422(self, stage: Stage) -> None:
+    async def test_a_treatment_without_a_consultation_is_422_and_eligibility_says_so(
+        self, stage: Stage
+    ) -> None:
         world = await make_world(stage)
+        asked = await world.get(
+            "/v1/eligibility",
+            world.reception,
+            patient_id=str(world.patient),
+            treatment_type_id=world.treatment["id"],
+        )
+        assert asked.status_code == 200, asked.text
+        assert asked.json()["eligible"] is False
+        assert asked.json()["startable"] is False
+        assert asked.json()["problem"]["type"].endswith("/consultation-required")
+        assert asked.json()["problem"]["indication"] == world.treatment["indication"]
         refused = await world.book(
             at(MONDAY, "10:00", world.tz), expect=422, treatment_type_id=world.treatment["id"]
         )
         assert refused["type"].endswith("/consultation-required")
 
-    async def test_a_booked_but_not_completed_consultation_is_not_enough(
+    async def test_a_treatment_is_booked_after_a_booked_consultation_and_starts_once_it_is_done(
         self, stage: Stage
     ) -> None:
         world = await make_world(stage)
-        await world.book(at(MONDAY, "09:00", world.tz))
+        consultation = await world.book(at(MONDAY, "10:00", world.tz))
+        treatment = world.treatment["id"]
+        asked = await world.get(
+            "/v1/eligibility",
+            world.reception,
+            patient_id=str(world.patient),
+            treatment_type_id=treatment,
+        )
+        assert asked.json()["eligible"] is True and asked.json()["problem"] is None
+        assert asked.json()["consultation"]["id"] == consultation["id"]
+        assert asked.json()["bookable_after"] == consultation["start"]
+        assert asked.json()["startable"] is False
+        # Not before the consultation, at booking or on a move.
+        before = await world.book(
+            at(MONDAY, "09:00", world.tz), expect=422, treatment_type_id=treatment
+        )
+        assert before["type"].endswith("/consultation-required")
+        appt = await world.book(at(MONDAY, "11:00", world.tz), treatment_type_id=treatment)
+        moved = await world.act(
+            appt["id"], "reschedule", {"start": at(MONDAY, "09:00", world.tz).isoformat()}
+        )
+        assert moved.status_code == 422, moved.text
+        assert moved.json()["type"].endswith("/consultation-required")
+
+        # The start waits for the consultation, and says which.
+        await world.act(appt["id"], "check-in")
+        plan = {"ingredient_codes": ["hyaluronic_acid"], "areas": ["face"]}
+        refused = await world.act(appt["id"], "start", plan)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["type"].endswith("/consultation-not-completed")
+        assert refused.json()["consultation_id"] == consultation["id"]
+        after = await world.get(f"/v1/appointments/{appt['id']}")
+        assert after.json()["status"] == "checked_in"
+
+        for action in ("check-in", "start", "complete"):
+            done = await world.act(consultation["id"], action, {} if action != "check-in" else None)
+            assert done.status_code == 200, done.text
+        asked = await world.get(
+            "/v1/eligibility",
+            world.reception,
+            patient_id=str(world.patient),
+            treatment_type_id=treatment,
+        )
+        assert asked.json()["startable"] is True
+        assert asked.json()["bookable_after"] is None  # held: any time to come will do
+        # Past the consultation gate, on to formulary (unreachable here: fail closed).
+        gated = await world.act(appt["id"], "start", plan)
+        assert gated.status_code == 503, gated.text
+
+    async def test_a_cancelled_consultation_does_not_count(self, stage: Stage) -> None:
+        world = await make_world(stage)
+        consultation = await world.book(at(MONDAY, "09:00", world.tz))
+        cancelled = await world.act(consultation["id"], "cancel", {"reason": "Patient ill"})
+        assert cancelled.status_code == 200, cancelled.text
         refused = await world.book(
             at(MONDAY, "10:00", world.tz), expect=422, treatment_type_id=world.treatment["id"]
         )

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import RootModel
 
-from services.gateway.console.clients.calls import Answer, Body, Caller, Items
+from services.gateway.console.clients.calls import Answer, Body, Caller, Items, Problem
 from services.gateway.console.clients.model import Model
 from services.gateway.console.clients.safety import Deviation, Finding
 
@@ -24,6 +24,7 @@ class Clinic(Model):
 class Practitioner(Model):
     id: str
     name: str
+    indications: list[str] = []
 
 
 class TreatmentType(Model):
@@ -32,6 +33,26 @@ class TreatmentType(Model):
     kind: str = ""
     indication: str = ""
     areas: list[str] = []
+
+
+class ConsultationRef(Model):
+    id: str
+    status: str
+    starts_at: str
+
+
+class Eligibility(Model):
+    """booking's consultation rule, asked before a slot is chosen."""
+
+    eligible: bool
+    indication: str = ""
+    consultation: ConsultationRef | None = None
+    """The consultation a treatment would be booked after."""
+    bookable_after: str | None = None
+    """A treatment's start must be after this instant."""
+    startable: bool = False
+    problem: Problem | None = None
+    """The refusal booking would answer (`consultation-required`)."""
 
 
 class Hours(Model):
@@ -237,6 +258,7 @@ class NewAppointment(Body):
     practitioner_id: str
     room_id: str
     start: str
+    treatment_plan_id: str | None = None
 
 
 class Cancellation(Body):
@@ -295,6 +317,22 @@ async def treatment_types(calls: Caller) -> Answer[Items[TreatmentType]]:
 
 async def treatment_type(calls: Caller, treatment_type_id: str) -> Answer[TreatmentType | None]:
     return await calls.read(SERVICE, f"/v1/treatment-types/{treatment_type_id}", TreatmentType)
+
+
+async def eligibility(
+    calls: Caller, patient_id: str, treatment_type_id: str
+) -> Answer[Eligibility | None]:
+    """Whether booking would take this treatment type for the patient (its consultation rule)."""
+    return await calls.read(
+        SERVICE,
+        "/v1/eligibility",
+        Eligibility,
+        {"patient_id": patient_id, "treatment_type_id": treatment_type_id},
+    )
+
+
+async def treatment_plan(calls: Caller, plan_id: str) -> Answer[TreatmentPlan | None]:
+    return await calls.read(SERVICE, f"/v1/treatment-plans/{plan_id}", TreatmentPlan)
 
 
 async def appointments(calls: Caller, clinic_id: str, day: date) -> Answer[Items[Appointment]]:

@@ -99,8 +99,12 @@ class Treatment(Model):
     clinic_name: str
     practitioner_name: str
     treatment_name: str
+    kind: str = ""
     areas: list[str] = []
+    blend_id: str | None = None
     blend_name: str | None = None
+    technique: str | None = None
+    depth_mm: str | None = None
     ingredients: list[GivenIngredient] = []
     completed_at: str
     deviations: list[Deviation] = []

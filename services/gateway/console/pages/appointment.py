@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from uuid import UUID
 
 from services.gateway import policies
@@ -23,6 +23,7 @@ from services.gateway.console.clients.booking import (
 )
 from services.gateway.console.clients.calls import Answer, Caller, Items
 from services.gateway.console.clients.formulary import Blend, Lot
+from services.gateway.console.clients.records import Treatment
 from services.gateway.console.clients.safety import Deviation, Finding
 from services.gateway.console.clock import local, zone
 from services.gateway.console.forms.session import (
@@ -158,10 +159,24 @@ class Checks:
 
 
 @dataclass(frozen=True, slots=True)
+class StartGate:
+    """Why a treatment cannot start yet, as booking answers it: its consultation is not
+    completed (`consultation`: the one to complete, when one stands)."""
+
+    indication: str
+    consultation_id: str | None
+    consultation_start: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class PlanForms:
     """The start form's and the "change what will be injected" form's choices."""
 
     blends: list[Blend]
+    fitting: list[Blend]
+    """The start form's first group: blends made for the appointment's indication and areas."""
+    others: list[Blend]
+    """The rest (the safety check answers them with a caution to weigh)."""
     start_blocked: str | None
     """The blend the safety check just blocked at the start (offered again, not chosen)."""
     form: Mapping[str, str]
@@ -239,6 +254,9 @@ class AppointmentPage(View):
     """What a consultation being held records (None for other appointments)."""
     report_adverse: str | None = None
     """The adverse event form for this session, to whom records accepts a report from."""
+    start_gate: StartGate | None = None
+    previous: Treatment | None = None
+    """The patient's last session of this treatment, which the forms start from."""
 
 
 async def appointment_page(
@@ -249,12 +267,69 @@ async def appointment_page(
     found = await appointment(calls, appointment_id)
     if found.value is None:
         return missing(found)
-    place, formulary_side, consulting = await asyncio.gather(
+    place, formulary_side, consulting, gate, previous = await asyncio.gather(
         _place(calls, found.value),
         _injectables(calls, staff, found.value, shown),
         consultation.panel(calls, staff, found.value, shown.consulted, shown.new_plan),
+        start_gate(calls, found.value),
+        previous_session(calls, staff, found.value),
     )
-    return _page(staff, found.value, place, formulary_side, shown, consulting)
+    if previous and not shown.posted:
+        shown = replace(shown, form=_from_previous(previous, formulary_side))
+    page = _page(staff, found.value, place, formulary_side, shown, consulting)
+    return replace(page, start_gate=gate, previous=previous)
+
+
+async def previous_session(
+    calls: Caller, staff: StaffSession, appointment: Appointment
+) -> Treatment | None:
+    """For a practitioner about to start or complete a treatment: the patient's latest completed
+    session of the same treatment (records' history, newest first), else None."""
+    allowed = set(appointment.allowed_actions)
+    practitioner = staff.has_any(policies.SESSION_PRACTITIONERS)
+    if appointment.kind != "treatment" or not practitioner or not {"start", "complete"} & allowed:
+        return None
+    name = await booking.treatment_type(calls, appointment.treatment_type_id)
+    if name.value is None:
+        return None
+    history = await records.treatments(calls, appointment.patient_id)
+    return next(
+        (
+            t
+            for t in history.value.items
+            if t.kind == "treatment" and t.treatment_name == name.value.name
+        ),
+        None,
+    )
+
+
+def _from_previous(previous: Treatment, found: Injectables) -> dict[str, str]:
+    """The start and completion forms as the previous session left them: its blend (when the
+    formulary still has it), areas, technique and depth."""
+    form = {"areas_offered": "1"} | {f"area_{a}": "1" for a in previous.areas}
+    if previous.blend_id and previous.blend_id in {b.id for b in found.blends}:
+        form["blend_id"] = previous.blend_id
+    if previous.technique:
+        form["technique"] = previous.technique
+    if previous.depth_mm:
+        form["depth_mm"] = previous.depth_mm
+    return form
+
+
+async def start_gate(calls: Caller, appointment: Appointment) -> StartGate | None:
+    """For a treatment that may be started: whether booking would let it start as far as its
+    consultation goes (`GET /v1/eligibility`); None when it would, or cannot say."""
+    if appointment.kind != "treatment" or "start" not in appointment.allowed_actions:
+        return None
+    asked = await booking.eligibility(calls, appointment.patient_id, appointment.treatment_type_id)
+    if asked.value is None or asked.value.startable:
+        return None
+    consultation = asked.value.consultation
+    return StartGate(
+        indication=asked.value.indication or appointment.indication,
+        consultation_id=consultation.id if consultation else None,
+        consultation_start=consultation.starts_at if consultation else None,
+    )
 
 
 async def appointment(calls: Caller, appointment_id: str) -> Answer[Appointment | None]:
@@ -441,8 +516,11 @@ def _plan_forms(
     checked = appointment.cross_check
     planned_areas = (checked.areas if checked else None) or list(areas)
     refused = shown.refusal
+    fitting, others = injectables.blends_fitting(found.blends, appointment.indication, areas)
     return PlanForms(
         blends=found.blends,
+        fitting=fitting,
+        others=others,
         start_blocked=shown.form.get("blend_id") if refused and refused.blocks("start") else None,
         form=shown.form if shown.posted == "cross-check" else _plan_defaults(checked),
         ingredients=injectables.ingredient_choice(found.catalog.ingredients, withdrawn=False),
@@ -479,12 +557,17 @@ def _completion_form(
     areas: Sequence[str],
     names: Mapping[str, str],
 ) -> CompletionForm:
-    kform = shown.form if shown.posted == "complete" else {}
+    kform: Mapping[str, str] = shown.form if shown.posted == "complete" else {}
+    if not shown.posted:
+        # The previous session's technique and depth, when the page starts from it.
+        kform = {k: v for k, v in shown.form.items() if k in ("technique", "depth_mm")}
     checked = appointment.cross_check
     planned_areas = (checked.areas if checked else None) or list(areas)
     rows: list[IngredientRow] = []
     if found.completes:
         rows = ingredient_rows(kform, found.planned.components, found.catalog.ingredients)
+        if "rows" not in kform:
+            rows = [injectables.only_lot(r, found.stock.lots) for r in rows]
     return CompletionForm(
         form=kform,
         blend=found.planned.blend,

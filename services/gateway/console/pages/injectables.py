@@ -4,13 +4,13 @@ the blends, and the plan of record as one component per ingredient."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from services.gateway.console.clients import formulary
 from services.gateway.console.clients.booking import Appointment
 from services.gateway.console.clients.calls import Caller
 from services.gateway.console.clients.formulary import Blend, Component, Ingredient, Lot
-from services.gateway.console.forms.session import names_of
+from services.gateway.console.forms.session import IngredientRow, names_of
 from services.gateway.console.words import label
 
 TOPICAL = "anaesthetic"
@@ -64,6 +64,29 @@ async def stock(calls: Caller) -> Stock:
 def blends_for(blends: Sequence[Blend], indication: str) -> list[Blend]:
     """The network's blends, those for the appointment's indication first."""
     return sorted(blends, key=lambda b: (b.indication != indication, b.name))
+
+
+def blends_fitting(
+    blends: Sequence[Blend], indication: str, areas: Sequence[str]
+) -> tuple[list[Blend], list[Blend]]:
+    """(the blends formulary says are made for `indication` and every one of `areas`, the
+    others): the start form offers the first, and the others apart (the safety check answers
+    them with a caution), by name."""
+    fitting: list[Blend] = []
+    others: list[Blend] = []
+    for blend in sorted(blends, key=lambda b: b.name.casefold()):
+        made_for = blend.indication == indication and set(areas) <= set(blend.areas)
+        (fitting if made_for else others).append(blend)
+    return fitting, others
+
+
+def only_lot(row: IngredientRow, lots: Mapping[str, list[Lot]]) -> IngredientRow:
+    """The row with its lot filled in when exactly one valid lot of the ingredient is in stock
+    (with several, the practitioner picks the vial's: they are offered soonest expiry first)."""
+    usable = lots.get(row.code, [])
+    if row.lot or len(usable) != 1:
+        return row
+    return replace(row, lot=usable[0].lot_number)
 
 
 async def planned(calls: Caller, appointment: Appointment, known: Catalog) -> Planned:

@@ -35,6 +35,7 @@ from services.gateway.console.pages.appointment import (
 from services.gateway.console.pages.outcomes import Done, refused_status, unavailable
 from services.gateway.console.rendering import Refusal
 from services.gateway.console.sessions import StaffSession
+from services.gateway.console.words import label
 from shared import vocabulary
 
 Page = AppointmentPage | Refusal | Done
@@ -51,6 +52,11 @@ PLAN_UNAVAILABLE = {
 PLAN_UNKNOWN_PATIENT = (
     "The safety check has no safety profile for this patient, so {what}. Record the patient's "
     "allergies, conditions and medications in the patient chart, then try again."
+)
+CONSULTATION_FIRST = (
+    "The session was not started: the patient's consultation for {indication} must be "
+    "completed first (nothing is injected before the medical history is taken). Complete the "
+    "consultation, then start this treatment."
 )
 PLAN_FIELDS = {
     "blend_id": "blend_id",
@@ -193,6 +199,13 @@ def _plan_refused(
         if kind == "contraindicated":
             return replace(shown, refusal=PlanRefusal(action, "contraindicated", found))
         return replace(shown, refusal=PlanRefusal.caution(action, found), errors=ack_errors)
+    if kind in ("consultation-not-completed", "consultation-required"):
+        indication = label((answer.refusal.indication if answer.refusal else None) or "")
+        return replace(
+            shown,
+            refusal=None,
+            problem=CONSULTATION_FIRST.format(indication=(indication or "this indication").lower()),
+        )
     if kind == "cross-check-unknown-patient":
         what = (
             "the session cannot start"

@@ -23,9 +23,13 @@ async def book(
     clinic_id: str = "",
     treatment_type_id: str = "",
     date: str = "",
+    treatment_plan_id: str = "",
 ) -> Response:
-    """Choose the patient, clinic, treatment type and day, then book one of the free slots."""
-    choice = booking.Choice(patient, patient_id, clinic_id, treatment_type_id, date)
+    """Choose the patient, clinic, treatment type and day, then book one of the free slots;
+    a treatment plan fills in what it knows."""
+    choice = booking.Choice(
+        patient, patient_id, clinic_id, treatment_type_id, date, treatment_plan_id
+    )
     return render(request, staff, await booking.book_page(calls, staff, choice))
 
 
