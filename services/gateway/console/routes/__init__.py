@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.gateway.console.routes import (
+    admin,
     appointments,
     book,
     consultation,
@@ -30,6 +31,7 @@ for module in (
     formulary,
     messages,
     feeds,
+    admin,
     webhooks,
 ):
     router.include_router(module.router)
