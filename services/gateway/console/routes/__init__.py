@@ -13,10 +13,12 @@ from services.gateway.console.routes import (
     day,
     feeds,
     formulary,
+    integrations,
     messages,
     patients,
     setup,
     sign_in,
+    staff,
     webhooks,
 )
 
@@ -32,6 +34,8 @@ for module in (
     messages,
     feeds,
     admin,
+    staff,
+    integrations,
     webhooks,
 ):
     router.include_router(module.router)
