@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.gateway import api, console, handlers
-from services.gateway.clients import services_client
+from services.gateway.clients import own_api_client, services_client
 from services.gateway.domain.errors import OAuthError, TooManyAttempts
 from services.gateway.headers import SecurityHeaders
 from services.gateway.seeding import seed_demo_staff
@@ -32,6 +32,16 @@ async def proxy_http_client(app: FastAPI) -> AsyncIterator[None]:
         await app.state.proxy.aclose()
 
 
+@contextlib.asynccontextmanager
+async def own_api(app: FastAPI) -> AsyncIterator[None]:
+    """The console's client of the gateway's own API (staff and integration clients)."""
+    app.state.own_api = own_api_client(app)
+    try:
+        yield
+    finally:
+        await app.state.own_api.aclose()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = build_app(
@@ -46,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             migrations=MIGRATIONS,
             routers=[*api.routers, console.router],
             handlers=handlers.HANDLERS,
-            resources=[proxy_http_client],
+            resources=[proxy_http_client, own_api],
         )
     )
     console.install(app)

@@ -1,5 +1,6 @@
 """Outgoing HTTP to the four services: the one client the proxy (`api/proxy.py`) and the console
-(`console/clients/`) share, opened in the app's lifespan. (The integration clients that sign in
+(`console/clients/`) share, opened in the app's lifespan; and the console's client of the
+gateway's own API (`own_api_client`). (The integration clients that sign in
 at `/auth/token` are `repository/clients.py`, another thing.)
 
 Two rules against a connection the service has already closed (shared/http.py, which the
@@ -20,6 +21,7 @@ services' own clients follow too):
 from __future__ import annotations
 
 import httpx
+from fastapi import FastAPI
 
 from services.gateway.settings import Settings
 from shared.http import retrying_transport
@@ -37,3 +39,16 @@ def services_client(settings: Settings) -> httpx.AsyncClient:
         keepalive_expiry=settings.proxy_keepalive_seconds, max_connections=200
     )
     return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False)
+
+
+OWN_API = "http://gateway"
+"""The base URL of the gateway's own API as `own_api_client` calls it (no network involved)."""
+
+
+def own_api_client(app: FastAPI) -> httpx.AsyncClient:
+    """The console's client of the gateway's own API (`/v1/staff`, `/v1/clients`), in process:
+    a request goes through the same routes, role check, validation and transaction as an
+    integration's, without a loopback address the gateway would have to know. An unexpected
+    error is the API's 500 answer, never an exception in the console's page."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url=OWN_API, follow_redirects=False)

@@ -19,3 +19,6 @@ RECALLERS = vocabulary.FORMULARY_ADMINS
 CALENDAR_FEED_MAKERS = vocabulary.CALENDAR_FEED_ROLES
 WEBHOOK_MANAGERS = vocabulary.WEBHOOK_MANAGERS
 SETUP_EDITORS = vocabulary.SETUP_EDITORS
+
+ADMIN_AREA = ADMINS | SETUP_EDITORS | WEBHOOK_MANAGERS
+"""Open the console's Admin area: the roles that may use at least one of its sections."""

@@ -51,6 +51,15 @@ async def every_page(console: Console) -> list[str]:
     )
     assert endpoint.status_code == 201, endpoint.text
     webhook = f"/console/admin/webhooks/{endpoint.json()['id']}"
+    # A staff account and an integration client of the network, for their Admin pages.
+    admin = bearer(console.gateway.settings.platform, console.network, "network_admin")
+    people = await console.gateway.client.get("/v1/staff", headers=admin)
+    person = f"/console/admin/staff/{people.json()['items'][0]['id']}"
+    registered = await console.gateway.client.post(
+        "/v1/clients", json={"name": "Headers check"}, headers=admin
+    )
+    assert registered.status_code == 201, registered.text
+    integration = f"/console/admin/clients/{registered.json()['id']}"
     clinic = console.clinic
     day = (
         datetime.fromisoformat(appointment["start"]).astimezone(ZoneInfo(clinic["timezone"])).date()
@@ -74,6 +83,14 @@ async def every_page(console: Console) -> list[str]:
         "/console/admin/webhooks",
         webhook,
         f"{webhook}/delete",
+        "/console/admin",
+        "/console/admin/staff",
+        "/console/admin/staff/new",
+        person,
+        f"{person}/deactivate",
+        "/console/admin/clients",
+        integration,
+        f"{integration}/deactivate",
         "/console/formulary/lots/not-a-lot",  # the refusal page
     ]
 

@@ -2,7 +2,7 @@
 receiver, sees its secret once, pings it and sees the delivery delivered; a URL notifications
 forbids is named next to its field; a failed delivery shows the receiver's answer and is sent
 again by "Retry"; the endpoint is disabled, enabled, its secret rotated, and deleted after a
-confirmation. Other roles have no Webhooks in the navigation and are refused at its address.
+confirmation. Other roles have no Webhooks in the Admin area and are refused at its address.
 
 Every delivery the receiver got is verified with the `standardwebhooks` package, as a chain's
 receiver would, with the secret the page showed."""
@@ -101,11 +101,12 @@ class TestAnAdminsEndpoint:
         async with receiving() as receiver:
             await sign_in_as(page, console, "network_admin")
             nav = page.get_by_role("navigation", name="Main")
-            await follow(page, nav.get_by_role("link", name="Webhooks"))
+            await follow(page, nav.get_by_role("link", name="Admin"))
+            await follow(page, page.get_by_role("link", name="Webhooks", exact=True))
             await expect(page).to_have_url(re.compile(r"/console/admin/webhooks$"))
             await expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
-            await expect(nav.get_by_role("link", name="Webhooks")).to_have_attribute(
-                "aria-current", "page"
+            await expect(nav.get_by_role("link", name="Admin")).to_have_attribute(
+                "aria-current", "true"
             )
             events = page.get_by_role("group", name="Events to send")
             await expect(events.get_by_role("group", name="Formulary")).to_be_visible()
@@ -305,13 +306,15 @@ class TestTheAddForm:
 
 class TestOtherRoles:
     @pytest.mark.parametrize("role", ["receptionist", "clinic_manager"])
-    async def test_have_no_webhooks_in_the_navigation_and_are_refused_at_the_address(
+    async def test_have_no_webhooks_in_the_admin_area_and_are_refused_at_the_address(
         self, page: Page, console: Console, role: str
     ) -> None:
         await sign_in_as(page, console, role)
         nav = page.get_by_role("navigation", name="Main")
         await expect(nav.get_by_role("link", name="Messages")).to_be_visible()
-        await expect(nav.get_by_role("link", name="Webhooks")).to_have_count(0)
+        await page.goto("/console/admin")
+        await expect(page.get_by_role("heading", level=1)).to_be_visible()
+        await expect(page.get_by_role("link", name="Webhooks")).to_have_count(0)
 
         response = await page.goto("/console/admin/webhooks")
         assert response is not None and response.status == 403

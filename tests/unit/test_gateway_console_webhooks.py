@@ -1,25 +1,17 @@
 """The console's webhook endpoint form, pure: every event type notifications offers is a
 checkbox in words under its service, "All events" is `["*"]`, a posted name the page did not
-offer counts for nothing, and notifications' field messages land on the form's fields; the
-Webhooks entry of the navigation is for the roles notifications lets manage webhooks."""
+offer counts for nothing, and notifications' field messages land on the form's fields."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
-from uuid import uuid4
 
 import pytest
 
 from services.gateway.console.forms import webhooks as forms
-from services.gateway.console.rendering import navigation
-from services.gateway.console.sessions import StaffSession
-from services.gateway.repository.staff import StaffAccount
 from services.notifications.usecases.webhooks import subscribable
 from shared.events import EVENT_TYPES
 
 BOOKED = "mesocare.booking.AppointmentBooked.v1"
 RECALLED = "mesocare.formulary.LotRecalled.v1"
-NOW = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)
 
 
 class TestTheEventsOffered:
@@ -97,39 +89,3 @@ class TestThePostedForm:
             "url": "10.0.0.1 is a private address.",
             "events": "'x' is not an event type.",
         }
-
-
-def staff(*roles: str) -> StaffSession:
-    account = StaffAccount(
-        id=uuid4(),
-        network_id=uuid4(),
-        email="someone@clinic.example",
-        display_name="Someone",
-        roles=list(roles),
-        clinic_ids=[],
-        active=True,
-        created_at=NOW,
-        updated_at=NOW,
-    )
-    return StaffSession("session", "csrf", account, "token")
-
-
-class TestTheNavigation:
-    @pytest.mark.parametrize(
-        ("roles", "shown"),
-        [
-            (("network_admin",), True),
-            (("clinic_manager", "practitioner"), False),
-            (("receptionist",), False),
-        ],
-    )
-    def test_has_webhooks_only_for_network_admins(
-        self, roles: tuple[str, ...], shown: bool
-    ) -> None:
-        labels = [label for _, label in navigation(staff(*roles))]
-
-        assert ("Webhooks" in labels) is shown
-        assert labels[:5] == ["Clinic day", "Book", "Patients", "Formulary", "Messages"]
-
-    def test_is_empty_when_signed_out(self) -> None:
-        assert navigation(None) == []

@@ -30,9 +30,10 @@ NAV = [
     ("/console/messages", "Messages"),
 ]
 ADMIN_NAV = [
-    ("/console/admin/webhooks", "Webhooks", policies.WEBHOOK_MANAGERS),
+    ("/console/admin", "Admin", policies.ADMIN_AREA),
 ]
-"""Pages for the roles a service lets do what they do: in the navigation only for them."""
+"""Pages for the roles a service lets do what they do: in the navigation only for them (the
+Admin area lists the sections of each role: console/pages/admin.py)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -34,6 +34,7 @@ SERVICE_NAMES = {
     "records": "Patient records",
     "formulary": "Formulary",
     "notifications": "Messages",
+    "gateway": "The gateway",
 }
 
 Params = Mapping[str, str | int | None]

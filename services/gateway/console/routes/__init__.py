@@ -6,16 +6,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.gateway.console.routes import (
+    admin,
     appointments,
     book,
     consultation,
     day,
     feeds,
     formulary,
+    integrations,
     messages,
     patients,
     setup,
     sign_in,
+    staff,
     webhooks,
 )
 
@@ -30,6 +33,9 @@ for module in (
     formulary,
     messages,
     feeds,
+    admin,
+    staff,
+    integrations,
     webhooks,
 ):
     router.include_router(module.router)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.gateway.clients import OWN_API
 from services.gateway.console.clients.calls import Caller
 from services.gateway.console.sessions import CurrentStaff
 
@@ -21,3 +22,17 @@ async def caller(request: Request, staff: CurrentStaff) -> Caller:
 
 
 Calls = Annotated[Caller, Depends(caller)]
+
+
+async def gateway_caller(request: Request, staff: CurrentStaff) -> Caller:
+    """The gateway's own API (staff accounts, integration clients) as the signed-in staff member
+    calls it: in process, through the same routes and rules as an integration's calls."""
+    return Caller(
+        http=request.app.state.own_api,
+        urls={"gateway": OWN_API},
+        authorization=f"Bearer {staff.access_token}",
+        request_id=request.state.request_id,
+    )
+
+
+Gateway = Annotated[Caller, Depends(gateway_caller)]
