@@ -19,8 +19,8 @@ from tests.support import bearer, eventually
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
 
