@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from services.gateway.console.routes import (
     appointments,
     book,
+    calendar,
     day,
     feeds,
     formulary,
@@ -18,5 +19,18 @@ from services.gateway.console.routes import (
 )
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-for module in (sign_in, day, book, appointments, patients, formulary, messages, feeds, webhooks):
+# `calendar` before `appointments`: its POST …/move is a page of its own, not one of the
+# appointment's actions (`POST /appointments/{id}/{action}`).
+for module in (
+    sign_in,
+    day,
+    calendar,
+    book,
+    appointments,
+    patients,
+    formulary,
+    messages,
+    feeds,
+    webhooks,
+):
     router.include_router(module.router)
