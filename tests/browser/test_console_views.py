@@ -1,7 +1,8 @@
 """More views of the calendar in a real browser: the clinic day by room, a practitioner's week
 on the clinic's wall clock (its zone named), status in words; an appointment moved from the day
-view to a free slot of another day by keyboard, a slot taken meanwhile told plainly. The real
-booking and records are behind the gateway, with the demo network."""
+view to a free slot of another day by keyboard, a slot taken meanwhile told plainly; and the
+Patients page listing matches as the name is typed, announcing how many. The real booking and
+records are behind the gateway, with the demo network."""
 
 from __future__ import annotations
 
@@ -116,3 +117,27 @@ async def test_an_appointment_shows_by_room_and_in_the_week_and_moves_to_a_free_
     await expect(page.get_by_label("Day", exact=True)).to_have_value(later.isoformat())
     await expect(at(await column(page, CLAIRE), "15:00")).to_contain_text(name)
     await screenshot(page, "appointment-moved")
+
+
+async def test_patients_are_listed_as_the_name_is_typed_and_the_count_is_announced(
+    page: Page, console: Console
+) -> None:
+    await sign_in(page, console.receptionist)
+    await page.goto("/console/patients")
+    await page.evaluate("window.stillThisPage = true")
+    count = page.get_by_test_id("patient-count")
+    await expect(count).to_have_attribute("aria-live", "polite")
+
+    # Part of a demo patient's name, no Enter: the list follows.
+    await page.get_by_label("Name, email or phone").press_sequentially("Marin", delay=40)
+    results = page.get_by_test_id("patient-results")
+    await expect(results.get_by_role("link", name="Marino, Sofia")).to_be_visible()
+    await expect(count).to_have_text(re.compile(r"^\d+ patients? match(es)? “Marin”\.$"))
+    assert await page.evaluate("window.stillThisPage === true"), "the page was reloaded"
+    await expect(page).to_have_url(re.compile(r"/console/patients\?q=Marin$"))
+    await accessible(page)
+    await screenshot(page, "patients-search-as-you-type")
+
+    await page.get_by_label("Name, email or phone").press_sequentially("zzq", delay=40)
+    await expect(count).to_have_text("No patient matches “Marinzzq”.")
+    await expect(results).to_have_count(0)
