@@ -58,6 +58,9 @@ async def every_page(console: Console) -> list[str]:
     return [
         "/console/day",
         f"/console/day?clinic_id={clinic['id']}&date={day.isoformat()}",
+        f"/console/day?clinic_id={clinic['id']}&date={day.isoformat()}&by=room",
+        f"/console/week?clinic_id={clinic['id']}&date={day.isoformat()}",
+        f"/console/appointments/{appointment['id']}/move",
         "/console/book",
         f"/console/book?patient_id={patient['id']}&clinic_id={clinic['id']}"
         f"&treatment_type_id={appointment['treatment_type_id']}&date={day.isoformat()}",
