@@ -87,7 +87,9 @@ async def test_an_appointment_shows_by_room_and_in_the_week_and_moves_to_a_free_
 
     # Move it from the day view, by keyboard, to the next weekday.
     await page.goto(f"/console/day?clinic_id={console.clinic['id']}&date={day.isoformat()}")
-    await tab_to(page, "el.getAttribute('aria-label')?.startsWith('Move the appointment at 10:00')")
+    zone = datetime.combine(day, time(10, 0), PARIS).tzname()
+    move = f"Move the appointment of {name} at 10:00 {zone}"
+    await tab_to(page, f"el.getAttribute('aria-label') === {move!r}")
     await page.keyboard.press("Enter")
     await expect(page).to_have_url(re.compile(f"/console/appointments/{appointment['id']}/move"))
     await expect(page.get_by_test_id("move-appointment")).to_contain_text(name)
