@@ -40,6 +40,10 @@ FORMULARY_ADMINS: frozenset[str] = frozenset({"network_admin"})
 CALENDAR_FEED_ROLES: frozenset[str] = frozenset({"network_admin", "clinic_manager", "practitioner"})
 """booking: make, list and revoke a practitioner's calendar feeds (within the token's clinics)."""
 
+SETUP_EDITORS: frozenset[str] = frozenset({"network_admin", "clinic_manager"})
+"""booking: change setup data (clinics, rooms, practitioners, hours, time off, treatment types,
+prices); a clinic manager only within the token's clinics."""
+
 WEBHOOK_MANAGERS: frozenset[str] = frozenset({"network_admin", "integration"})
 """notifications: register, change and delete the network's webhook endpoints; read their
 deliveries."""

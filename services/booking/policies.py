@@ -11,7 +11,7 @@ from shared.errors import Forbidden
 READERS = ROLES
 """Anyone of the network: staff and integrations read setup data and calendars."""
 
-EDITORS = frozenset({"network_admin", "clinic_manager"})
+EDITORS = vocabulary.SETUP_EDITORS
 """Edit setup data: clinics, rooms, practitioners, hours, treatment types, prices."""
 
 BOOKERS = frozenset(

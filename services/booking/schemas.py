@@ -204,6 +204,12 @@ class PriceCreate(Strict):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
 
 
+class PriceUpdate(Strict):
+    amount_minor: int = Field(
+        gt=0, le=MAX_AMOUNT_MINOR, description="Integer minor units (cents), at most 10^12"
+    )
+
+
 class PriceRead(BaseModel):
     id: UUID
     clinic_id: UUID

@@ -11,6 +11,7 @@ from services.booking.api.deps import Editor, Reader
 from services.booking.schemas import (
     PriceCreate,
     PriceRead,
+    PriceUpdate,
     TreatmentTypeCreate,
     TreatmentTypePage,
     TreatmentTypeRead,
@@ -73,6 +74,17 @@ async def get_treatment_type(treatment_type_id: UUID, who: Reader, uow: UoW) -> 
 )
 async def create_price(body: PriceCreate, who: Editor, uow: UoW) -> PriceRead:
     return views.price(await catalog.set_price(uow, who, body))
+
+
+@router.patch(
+    "/prices/{price_id}",
+    summary="Change what a price costs",
+    description="The clinic, treatment type, tier and currency stay; appointments already "
+    "booked keep the price they were booked at.",
+    responses={403: FORBIDDEN, 404: problem("No such price in your network")},
+)
+async def update_price(price_id: UUID, body: PriceUpdate, who: Editor, uow: UoW) -> PriceRead:
+    return views.price(await catalog.change_price(uow, who, price_id, body))
 
 
 @router.get("/prices", summary="Prices, optionally of one clinic or treatment type")

@@ -81,3 +81,18 @@ async def create_room(
 @router.get("/clinics/{clinic_id}/rooms", summary="A clinic's rooms", responses={404: NOT_FOUND})
 async def list_rooms(clinic_id: UUID, who: Reader, uow: UoW) -> list[RoomRead]:
     return [views.room(r) for r in await clinics.rooms(uow, who, clinic_id)]
+
+
+@router.delete(
+    "/clinics/{clinic_id}/rooms/{room_id}",
+    status_code=204,
+    summary="Delete a room no appointment was ever booked in",
+    responses={
+        403: FORBIDDEN,
+        404: problem("No such clinic or room in your network"),
+        409: problem("The room has appointments (past or booked)"),
+    },
+)
+async def delete_room(clinic_id: UUID, room_id: UUID, who: Editor, uow: UoW) -> Response:
+    await clinics.remove_room(uow, who, clinic_id, room_id)
+    return Response(status_code=204)

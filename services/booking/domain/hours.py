@@ -102,19 +102,20 @@ class WorkingHours:
             raise Invalid("Working hours end after they start, on the same day.", field="end")
 
 
-def check_working_hours(hours: Iterable[WorkingHours]) -> None:
-    """Raise Invalid (field `working_hours`) when two intervals of one weekday overlap."""
-    by_day: dict[int, list[WorkingHours]] = defaultdict(list)
-    for interval in hours:
-        by_day[interval.weekday].append(interval)
+def check_working_hours(hours: Sequence[WorkingHours]) -> None:
+    """Raise Invalid when two intervals of one weekday overlap, naming the later one by its
+    place in `hours` (field `hours.<index>`), so a form can say it next to that row."""
+    by_day: dict[int, list[tuple[int, WorkingHours]]] = defaultdict(list)
+    for index, interval in enumerate(hours):
+        by_day[interval.weekday].append((index, interval))
     for intervals in by_day.values():
-        intervals.sort(key=lambda i: i.start)
-        for earlier, later in pairwise(intervals):
+        intervals.sort(key=lambda i: i[1].start)
+        for (_, earlier), (index, later) in pairwise(intervals):
             if later.start < earlier.end:
                 raise Invalid(
                     f"Working hours {earlier.start:%H:%M}-{earlier.end:%H:%M} and "
                     f"{later.start:%H:%M}-{later.end:%H:%M} overlap.",
-                    field="working_hours",
+                    field=f"hours.{index}",
                 )
 
 

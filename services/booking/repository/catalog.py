@@ -111,6 +111,29 @@ async def insert_price(tx: Transaction, price: Price) -> None:
         ) from None
 
 
+async def get_price(tx: Transaction, *, network_id: UUID, id: UUID) -> Price | None:
+    return record_of(
+        Price,
+        await tx.fetchrow("SELECT * FROM prices WHERE network_id = $1 AND id = $2", network_id, id),
+    )
+
+
+async def set_price_amount(
+    tx: Transaction, *, network_id: UUID, id: UUID, amount_minor: int
+) -> Price | None:
+    """The price with its new amount; None when the network has no such price."""
+    return record_of(
+        Price,
+        await tx.fetchrow(
+            """UPDATE prices SET amount_minor = $3 WHERE network_id = $1 AND id = $2
+               RETURNING *""",
+            network_id,
+            id,
+            amount_minor,
+        ),
+    )
+
+
 async def list_prices(
     tx: Transaction,
     *,

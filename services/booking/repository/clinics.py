@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+import asyncpg
+
 from services.booking.repository.common import by_name
 from shared.db import Transaction, record_of, records_of
 
@@ -122,3 +124,31 @@ async def list_rooms(tx: Transaction, *, network_id: UUID, clinic_id: UUID) -> l
         clinic_id,
     )
     return records_of(Room, rows)
+
+
+async def delete_room(
+    tx: Transaction, *, network_id: UUID, clinic_id: UUID, id: UUID
+) -> bool | None:
+    """Delete a room no appointment was ever booked in: True; False when one was (the room
+    stays); None when the clinic has no such room."""
+    try:
+        async with tx.transaction():
+            deleted = await tx.fetchval(
+                """DELETE FROM rooms r WHERE r.network_id = $1 AND r.clinic_id = $2 AND r.id = $3
+                     AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.room_id = r.id)
+                   RETURNING true""",
+                network_id,
+                clinic_id,
+                id,
+            )
+    except asyncpg.ForeignKeyViolationError:
+        return False  # an appointment was booked in it meanwhile
+    if deleted:
+        return True
+    exists = await tx.fetchval(
+        "SELECT true FROM rooms WHERE network_id = $1 AND clinic_id = $2 AND id = $3",
+        network_id,
+        clinic_id,
+        id,
+    )
+    return False if exists else None

@@ -9,7 +9,7 @@ from services.booking import repository
 from services.booking.domain import define_treatment_type
 from services.booking.policies import require_clinic
 from services.booking.repository import Price, TreatmentType
-from services.booking.schemas import PriceCreate, TreatmentTypeCreate
+from services.booking.schemas import PriceCreate, PriceUpdate, TreatmentTypeCreate
 from services.booking.usecases.paging import Listing, cursor_uuid
 from shared.auth import Principal
 from shared.errors import Invalid, NotFound
@@ -122,6 +122,19 @@ async def set_price(uow: UnitOfWork, who: Principal, cmd: PriceCreate) -> Price:
     )
     await repository.insert_price(uow.tx, price)
     return price
+
+
+async def change_price(uow: UnitOfWork, who: Principal, price_id: UUID, cmd: PriceUpdate) -> Price:
+    """Change what a price costs (its clinic, type, tier and currency stay)."""
+    current = await repository.get_price(uow.tx, network_id=who.network_id, id=price_id)
+    if current is None:
+        raise NotFound(f"No price {price_id} in your network.")
+    require_clinic(who, current.clinic_id)
+    changed = await repository.set_price_amount(
+        uow.tx, network_id=who.network_id, id=price_id, amount_minor=cmd.amount_minor
+    )
+    assert changed is not None  # read in this transaction
+    return changed
 
 
 async def prices(

@@ -115,3 +115,18 @@ async def rooms(uow: UnitOfWork, who: Principal, clinic_id: UUID) -> list[Room]:
     """A clinic's rooms, by name."""
     await _clinic_or_404(uow, who, clinic_id)
     return await repository.list_rooms(uow.tx, network_id=who.network_id, clinic_id=clinic_id)
+
+
+async def remove_room(uow: UnitOfWork, who: Principal, clinic_id: UUID, room_id: UUID) -> None:
+    """Delete a room no appointment was ever booked in; Conflict when one was."""
+    await _clinic_or_404(uow, who, clinic_id)
+    require_clinic(who, clinic_id)
+    deleted = await repository.delete_room(
+        uow.tx, network_id=who.network_id, clinic_id=clinic_id, id=room_id
+    )
+    if deleted is None:
+        raise NotFound(f"Clinic {clinic_id} has no room {room_id}.")
+    if not deleted:
+        raise Conflict(
+            f"Room {room_id} has appointments (past or booked): it stays, so they keep their room."
+        )

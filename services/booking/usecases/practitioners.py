@@ -126,10 +126,12 @@ async def set_hours(
     """Replace the practitioner's whole week at the clinic (local wall-clock times)."""
     await _works_at_or_404(uow, who, practitioner_id, clinic_id)
     require_clinic(who, clinic_id)
-    try:
-        intervals = [WorkingHours(h.weekday, h.start, h.end) for h in cmd.hours]
-    except Invalid as exc:
-        raise Invalid(exc.detail, field="hours") from None
+    intervals = []
+    for index, h in enumerate(cmd.hours):
+        try:
+            intervals.append(WorkingHours(h.weekday, h.start, h.end))
+        except Invalid as exc:
+            raise Invalid(exc.detail, field=f"hours.{index}") from None
     check_working_hours(intervals)
     await repository.replace_working_hours(
         uow.tx,

@@ -79,7 +79,7 @@ class TestSetupData:
             headers=world.admin,
         )
         assert response.status_code == 422
-        assert response.json()["errors"][0]["field"] == "working_hours"
+        assert response.json()["errors"][0]["field"] == "hours.1"  # the later row, named
 
     async def test_a_licence_renewal_is_recorded(self, stage: Stage) -> None:
         world = await make_world(stage)
@@ -130,6 +130,52 @@ class TestSetupData:
             (None, 30000),
             ("expert", 30000),
         ]
+
+    async def test_a_price_is_changed_by_a_manager_of_its_clinic_only(self, stage: Stage) -> None:
+        world = await make_world(stage)
+        price = await world.post(
+            "/v1/prices",
+            {
+                "clinic_id": world.clinic["id"],
+                "treatment_type_id": world.treatment["id"],
+                "amount_minor": 30000,
+                "currency": "EUR",
+            },
+        )
+        path = f"/v1/prices/{price.json()['id']}"
+        elsewhere = stage.auth(world.network, "clinic_manager", clinic_ids=(uuid4(),))
+        refused = await stage.client.patch(path, json={"amount_minor": 1}, headers=elsewhere)
+        assert refused.status_code == 403
+        manager = stage.auth(world.network, "clinic_manager", clinic_ids=(world.clinic["id"],))
+        changed = await stage.client.patch(path, json={"amount_minor": 32000}, headers=manager)
+        assert changed.status_code == 200, changed.text
+        assert (changed.json()["tier"], changed.json()["amount_minor"]) == (None, 32000)
+        listed = (await world.get("/v1/prices", clinic_id=world.clinic["id"])).json()
+        assert [p["amount_minor"] for p in listed] == [32000]
+        zero = await stage.client.patch(path, json={"amount_minor": 0}, headers=manager)
+        assert zero.status_code == 422
+        unknown = await stage.client.patch(
+            f"/v1/prices/{uuid4()}", json={"amount_minor": 1}, headers=manager
+        )
+        assert unknown.status_code == 404
+
+    async def test_a_room_is_deleted_unless_an_appointment_was_booked_in_it(
+        self, stage: Stage
+    ) -> None:
+        world = await make_world(stage, rooms=2)
+        booked_in, empty = world.rooms[0]["id"], world.rooms[1]["id"]
+        await world.book(at(MONDAY, "10:00", world.tz), room_id=booked_in)
+        rooms = f"/v1/clinics/{world.clinic['id']}/rooms"
+        kept = await stage.client.delete(f"{rooms}/{booked_in}", headers=world.admin)
+        assert kept.status_code == 409
+        assert "has appointments" in kept.json()["detail"]
+        gone = await stage.client.delete(f"{rooms}/{empty}", headers=world.admin)
+        assert gone.status_code == 204
+        assert [r["id"] for r in (await world.get(rooms)).json()] == [booked_in]
+        again = await stage.client.delete(f"{rooms}/{empty}", headers=world.admin)
+        assert again.status_code == 404
+        refused = await stage.client.delete(f"{rooms}/{booked_in}", headers=world.reception)
+        assert refused.status_code == 403
 
 
 class TestRolesAndTenancy:

@@ -34,6 +34,8 @@ class Room(Model):
 class TreatmentType(Model):
     id: str
     name: str
+    kind: str = ""
+    indication: str = ""
     areas: list[str] = []
 
 
@@ -132,6 +134,52 @@ class SessionRecord(SessionCompletion):
 
     cross_check_verdict: str | None = None
     deviations: list[Deviation] = []
+
+
+class PlanProgress(Model):
+    completed: int
+    planned: int
+    remaining: int
+    maintenance_completed: int = 0
+    course_complete: bool = False
+
+
+class CostEstimate(Model):
+    """What the plan costs at its clinic's untiered price."""
+
+    price_per_session: Money
+    sessions_remaining: int
+    remaining: Money
+    course_total: Money
+
+
+class TreatmentPlan(Model):
+    """A course of sessions at an interval, then maintenance, with where the patient stands."""
+
+    id: str
+    patient_id: str
+    indication: str
+    treatment_type_id: str
+    clinic_id: str | None = None
+    sessions_planned: int
+    interval_days: int
+    maintenance_interval_days: int | None = None
+    progress: PlanProgress
+    next_session_due: str | None = None
+    cost_estimate: CostEstimate | None = None
+
+
+class TreatmentPlans(RootModel[list[TreatmentPlan]]):
+    model_config = {"frozen": True}
+
+
+class NewTreatmentPlan(Body):
+    patient_id: str
+    treatment_type_id: str
+    clinic_id: str | None = None
+    sessions_planned: int
+    interval_days: int
+    maintenance_interval_days: int | None = None
 
 
 class CalendarFeed(Model):
@@ -331,6 +379,22 @@ async def act(
     """One of the appointment's actions (its `allowed_actions`: `check-in`, `cancel`, `start`,
     `cross-check`, `complete`, ...)."""
     return await calls.send(SERVICE, "POST", f"/v1/appointments/{appointment_id}/{action}", body)
+
+
+async def treatment_plans(calls: Caller, patient_id: str) -> Answer[TreatmentPlans | None]:
+    """The patient's treatment plans, newest first (a list booking answers whole)."""
+    return await calls.read(
+        SERVICE, "/v1/treatment-plans", TreatmentPlans, {"patient_id": patient_id}
+    )
+
+
+async def make_treatment_plan(
+    calls: Caller, plan: NewTreatmentPlan, *, idempotency_key: str | None
+) -> Answer[TreatmentPlan | None]:
+    """A new plan, with its cost estimate (in booking's answer)."""
+    return await calls.post(
+        SERVICE, "/v1/treatment-plans", TreatmentPlan, plan, idempotency_key=idempotency_key
+    )
 
 
 def _feeds_path(practitioner_id: UUID) -> str:

@@ -94,6 +94,7 @@ class GivenIngredient(Model):
 class Treatment(Model):
     """A completed session in the patient's history."""
 
+    appointment_id: str | None = None
     clinic_id: str
     clinic_name: str
     practitioner_name: str
@@ -107,11 +108,28 @@ class Treatment(Model):
 
 
 class AdverseEvent(Model):
+    appointment_id: str | None = None
+    """The session involved, when the report named one."""
     clinic_id: str | None = None
     kind: str
     severity: str
     onset_at: str
     description: str
+    lot_numbers: list[str] = []
+
+
+class NewAdverseEvent(Body):
+    """An adverse event reported: from a session, with the session's clinic, practitioner and
+    lots (a field left None is not sent)."""
+
+    kind: str
+    severity: str
+    onset_at: str
+    """A time with its offset."""
+    description: str
+    appointment_id: str | None = None
+    clinic_id: str | None = None
+    practitioner_id: str | None = None
     lot_numbers: list[str] = []
 
 
@@ -216,6 +234,18 @@ class SafetyProfileChange(Body):
         return self.model_dump(mode="json")
 
 
+class MedicalHistoryChange(Body):
+    """The whole medical history and goals, as the consultation agreed them; compare-and-set on
+    the version the form was opened at (0 before the first)."""
+
+    medical_history: str
+    treatment_goals: str
+    indications: list[str]
+    areas: list[str]
+    consultation_appointment_id: str | None
+    expected_version: int | None
+
+
 async def patient(calls: Caller, patient_id: UUID | str) -> Answer[Patient | None]:
     return await calls.read(SERVICE, f"/v1/patients/{patient_id}", Patient)
 
@@ -250,7 +280,20 @@ async def treatments(calls: Caller, patient_id: str) -> Answer[Items[Treatment]]
 
 
 async def adverse_events(calls: Caller, patient_id: str) -> Answer[Items[AdverseEvent]]:
+    """Every adverse event reported for the patient, newest first."""
     return await calls.read_all(SERVICE, f"/v1/patients/{patient_id}/adverse-events", AdverseEvent)
+
+
+async def report_adverse_event(
+    calls: Caller, patient_id: str, event: NewAdverseEvent, *, idempotency_key: str
+) -> Answer[str | None]:
+    """Report an adverse event once (the form's idempotency key); the answer is its id."""
+    return await calls.create(
+        SERVICE,
+        f"/v1/patients/{patient_id}/adverse-events",
+        event,
+        idempotency_key=idempotency_key,
+    )
 
 
 async def audit(
@@ -282,3 +325,9 @@ async def change_safety_profile(
     calls: Caller, patient_id: str, profile: SafetyProfileChange
 ) -> Answer[None]:
     return await calls.send(SERVICE, "PUT", f"/v1/patients/{patient_id}/safety-profile", profile)
+
+
+async def change_medical_history(
+    calls: Caller, patient_id: str, history: MedicalHistoryChange
+) -> Answer[None]:
+    return await calls.send(SERVICE, "PUT", f"/v1/patients/{patient_id}/medical-history", history)

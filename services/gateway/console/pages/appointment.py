@@ -34,7 +34,8 @@ from services.gateway.console.forms.session import (
     ingredient_name,
     ingredient_rows,
 )
-from services.gateway.console.pages import injectables
+from services.gateway.console.pages import consultation, injectables
+from services.gateway.console.pages.consultation import Consultation, Posted
 from services.gateway.console.pages.injectables import Catalog, Planned, Stock
 from services.gateway.console.pages.outcomes import at_hand, notice, refused_status
 from services.gateway.console.rendering import Refusal, View, refusal
@@ -55,6 +56,7 @@ DONE = {
     "start": "Session started.",
     "cross-check": "The changed plan passed the safety check: it is now what may be injected.",
     "complete": "Session completed.",
+    **consultation.DONE,
 }
 
 
@@ -93,6 +95,10 @@ class Shown:
     deviations: list[Deviation] = field(default_factory=list)
     """What a completion was refused for."""
     done: str = ""
+    consulted: Posted = field(default_factory=Posted)
+    """A consultation form shown back as typed."""
+    new_plan: str = ""
+    """The treatment plan the consultation just made."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +235,10 @@ class AppointmentPage(View):
     form: Mapping[str, str]
     posted: str
     done: str | None
+    consultation: Consultation | None
+    """What a consultation being held records (None for other appointments)."""
+    report_adverse: str | None = None
+    """The adverse event form for this session, to whom records accepts a report from."""
 
 
 async def appointment_page(
@@ -239,10 +249,12 @@ async def appointment_page(
     found = await appointment(calls, appointment_id)
     if found.value is None:
         return missing(found)
-    place, formulary_side = await asyncio.gather(
-        _place(calls, found.value), _injectables(calls, staff, found.value, shown)
+    place, formulary_side, consulting = await asyncio.gather(
+        _place(calls, found.value),
+        _injectables(calls, staff, found.value, shown),
+        consultation.panel(calls, staff, found.value, shown.consulted, shown.new_plan),
     )
-    return _page(staff, found.value, place, formulary_side, shown)
+    return _page(staff, found.value, place, formulary_side, shown, consulting)
 
 
 async def appointment(calls: Caller, appointment_id: str) -> Answer[Appointment | None]:
@@ -322,6 +334,7 @@ def _page(
     place: Place,
     found: Injectables,
     shown: Shown,
+    consulting: Consultation | None = None,
 ) -> AppointmentPage:
     start = local(appointment.start, place.tz)
     areas = place.treatment.areas if place.treatment else []
@@ -348,8 +361,13 @@ def _page(
         form=shown.form,
         posted=shown.posted,
         done=DONE.get(shown.done),
+        consultation=consulting,
+        report_adverse=f"/console/patients/{appointment.patient_id}/adverse-events/new"
+        f"?appointment_id={appointment.id}"
+        if appointment.completed_at and staff.has_any(policies.ADVERSE_EVENT_REPORTERS)
+        else None,
         errors=shown.errors,
-        problem=notice(shown.problem, *found.notices),
+        problem=notice(shown.problem, *found.notices, *(consulting.problems if consulting else [])),
     )
 
 

@@ -1,16 +1,25 @@
-"""The patient chart: contact data for everyone; the safety profile, history, treatments and
-adverse events for clinicians; the newest messages; the audit trail for those who may read it."""
+"""The patient chart: contact data and treatment plans for everyone; the safety profile,
+history, treatments and adverse events for clinicians; the newest messages; the audit trail for
+those who may read it."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from urllib.parse import urlencode
 
 from services.gateway import policies
 from services.gateway.console.clients import booking, notifications, records
-from services.gateway.console.clients.booking import Clinic
+from services.gateway.console.clients.booking import (
+    Clinic,
+    Money,
+    PlanProgress,
+    TreatmentPlan,
+    TreatmentPlans,
+    TreatmentType,
+)
 from services.gateway.console.clients.calls import Answer, Caller, Items
 from services.gateway.console.clients.notifications import MessageSummary
 from services.gateway.console.clients.records import (
@@ -22,11 +31,13 @@ from services.gateway.console.clients.records import (
     SafetyProfile,
     Treatment,
 )
+from services.gateway.console.clock import when
 from services.gateway.console.forms.patient import SKIN_TYPES
 from services.gateway.console.forms.query import cursor_text
 from services.gateway.console.forms.session import FindingRow, finding_rows, ingredient_name
+from services.gateway.console.pages.adverse import report_link
 from services.gateway.console.pages.clinics import clinic_names, clinic_zone, reader_zone
-from services.gateway.console.pages.outcomes import at_hand
+from services.gateway.console.pages.outcomes import at_hand, notice
 from services.gateway.console.pages.patients import patient
 from services.gateway.console.rendering import Refusal, View
 from services.gateway.console.sessions import StaffSession
@@ -80,6 +91,25 @@ class AdverseLine:
     severity: str
     description: str
     lot_numbers: list[str]
+    session_id: str | None
+    session: str | None
+    """The session it follows in words (its treatment and when it was completed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLine:
+    """A treatment plan in words: its progress, when the next session is due, what it costs,
+    and the Book page for that session."""
+
+    treatment_name: str
+    progress: str
+    maintenance: str | None
+    next_due: str
+    """A local date in words (booking's plans are kept in days, not times), or why none."""
+    cost: str | None
+    book_link: str | None
+    """The Book page for the session due (with its date), or for the first one (undated)."""
+    book_label: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +131,7 @@ class Problems:
     history: str | None = None
     treatments: str | None = None
     adverse: str | None = None
+    plans: str | None = None
     audit: str | None = None
 
 
@@ -129,6 +160,9 @@ class ChartPage(View):
     history: MedicalHistory | None
     treatments: list[TreatmentLine]
     adverse_events: list[AdverseLine]
+    may_report_adverse: bool
+    report_adverse: str
+    plans: list[PlanLine]
     messages: list[MessageLine]
     more_messages: bool
     audit: list[AuditEntry]
@@ -148,8 +182,10 @@ async def chart(
         return found
     clinical = staff.has_any(CLINICAL_ROLES)
     auditor = staff.has_any(policies.AUDIT_READERS)
-    listed, sent, parts, trail = await asyncio.gather(
+    listed, plans, types, sent, parts, trail = await asyncio.gather(
         booking.clinics(calls),
+        booking.treatment_plans(calls, found.id),
+        booking.treatment_types(calls),
         notifications.messages(calls, patient_id=found.id, limit=CHART_MESSAGES),
         _clinical(calls, found.id) if clinical else at_hand(Clinical()),
         records.audit(calls, found.id, limit=AUDIT_PAGE, cursor=cursor_text(audit))
@@ -171,13 +207,22 @@ async def chart(
         profile=parts.profile.value,
         history=parts.history.value,
         treatments=[_treatment(t, clinics, fallback) for t in parts.treatments.value.items],
-        adverse_events=[_adverse(a, clinics, fallback) for a in parts.adverse.value.items],
+        adverse_events=[
+            _adverse(a, clinics, fallback, parts.treatments.value.items)
+            for a in parts.adverse.value.items
+        ],
+        may_report_adverse=staff.has_any(policies.ADVERSE_EVENT_REPORTERS),
+        report_adverse=report_link(found.id),
+        plans=[_plan(p, found.id, types.value.items) for p in _plans(plans)],
         messages=[_message(m, clinics, fallback) for m in sent.value.items],
         more_messages=sent.ok and sent.value.next_cursor is not None,
         audit=trail.value.items,
         older_audit=_audit_link(found.id, trail.value.next_cursor if trail.ok else None),
         newest_audit=_audit_link(found.id, "") if audit else None,
-        problems=_problems(sent, parts, trail if auditor else None, clinical),
+        problems=replace(
+            _problems(sent, parts, trail if auditor else None, clinical),
+            plans=notice(plans.problem, types.problem if _plans(plans) else None),
+        ),
     )
 
 
@@ -257,15 +302,92 @@ def _treatment(t: Treatment, clinics: Sequence[Clinic], fallback: str) -> Treatm
     )
 
 
-def _adverse(a: AdverseEvent, clinics: Sequence[Clinic], fallback: str) -> AdverseLine:
+def _adverse(
+    a: AdverseEvent, clinics: Sequence[Clinic], fallback: str, treatments: Sequence[Treatment]
+) -> AdverseLine:
+    tz = clinic_zone(a.clinic_id, clinics, fallback)
+    session = next((t for t in treatments if a.appointment_id == t.appointment_id), None)
     return AdverseLine(
         onset_at=a.onset_at,
-        tz=clinic_zone(a.clinic_id, clinics, fallback),
+        tz=tz,
         kind=a.kind,
         severity=a.severity,
         description=a.description,
         lot_numbers=a.lot_numbers,
+        session_id=a.appointment_id,
+        session=f"{session.treatment_name}, {when(session.completed_at, tz)}" if session else None,
     )
+
+
+def _plans(answer: Answer[TreatmentPlans | None]) -> list[TreatmentPlan]:
+    return answer.value.root if answer.value else []
+
+
+def _plan(plan: TreatmentPlan, patient_id: str, types: Sequence[TreatmentType]) -> PlanLine:
+    progress = plan.progress
+    name = next((t.name for t in types if t.id == plan.treatment_type_id), "A treatment")
+    if progress.course_complete:
+        done = f"Course complete: {progress.completed} of {progress.planned} sessions"
+    else:
+        done = f"{progress.completed} of {progress.planned} sessions completed"
+    maintenance = None
+    if plan.maintenance_interval_days:
+        every = f"every {plan.maintenance_interval_days} days"
+        maintenance = f"Then maintenance {every}"
+        if progress.maintenance_completed:
+            maintenance = f"{progress.maintenance_completed} maintenance sessions ({every})"
+    cost = None
+    if plan.cost_estimate:
+        estimate = plan.cost_estimate
+        each = _money(estimate.price_per_session)
+        cost = f"The course {_money(estimate.course_total)} ({each} a session)"
+        if estimate.sessions_remaining:
+            cost = (
+                f"{_money(estimate.remaining)} for the {estimate.sessions_remaining} sessions "
+                f"left; the course {_money(estimate.course_total)} ({each} a session)"
+            )
+    book, book_label = None, "Book next session"
+    if plan.next_session_due or progress.completed == 0:
+        query = {
+            "patient_id": patient_id,
+            "clinic_id": plan.clinic_id or "",
+            "treatment_type_id": plan.treatment_type_id,
+            "treatment_plan_id": plan.id,
+            "date": plan.next_session_due or "",
+        }
+        book = f"/console/book?{urlencode({k: v for k, v in query.items() if v})}"
+        if not plan.next_session_due:
+            book_label = "Book the first session"
+    return PlanLine(
+        treatment_name=name,
+        progress=done,
+        maintenance=maintenance,
+        next_due=_day(plan.next_session_due) or _undated(progress),
+        cost=cost,
+        book_link=book,
+        book_label=book_label,
+    )
+
+
+def _undated(progress: PlanProgress) -> str:
+    """Why a plan has no next date: booking dates it from the latest completed session."""
+    if progress.completed == 0:
+        return "Not dated yet: the dates follow from the first session, once it is completed"
+    return "None: the course is complete and the plan has no maintenance"
+
+
+def _day(text: str | None) -> str | None:
+    """A local date in words: 'Monday 21 December 2026'."""
+    if not text:
+        return None
+    try:
+        return f"{date.fromisoformat(text):%A %d %B %Y}"
+    except ValueError:
+        return text
+
+
+def _money(money: Money) -> str:
+    return f"{money.amount_minor / 100:,.2f} {money.currency}"
 
 
 def _message(m: MessageSummary, clinics: Sequence[Clinic], fallback: str) -> MessageLine:

@@ -9,11 +9,13 @@ from services.gateway.console.routes import (
     appointments,
     book,
     calendar,
+    consultation,
     day,
     feeds,
     formulary,
     messages,
     patients,
+    setup,
     sign_in,
     webhooks,
 )
@@ -27,6 +29,7 @@ for module in (
     calendar,
     book,
     appointments,
+    consultation,
     patients,
     formulary,
     messages,
@@ -34,3 +37,4 @@ for module in (
     webhooks,
 ):
     router.include_router(module.router)
+router.include_router(setup.router)

@@ -16,10 +16,16 @@ router = APIRouter()
 
 @router.get("/appointments/{appointment_id}")
 async def appointment(
-    request: Request, staff: CurrentStaff, calls: Calls, appointment_id: str, done: str = ""
+    request: Request,
+    staff: CurrentStaff,
+    calls: Calls,
+    appointment_id: str,
+    done: str = "",
+    plan: str = "",
 ) -> Response:
-    """One appointment: who, when, where, its status and price, and the next steps."""
-    view = await appointment_page(calls, staff, appointment_id, Shown(done=done))
+    """One appointment: who, when, where, its status and price, and the next steps (`plan`:
+    the treatment plan a consultation just made)."""
+    view = await appointment_page(calls, staff, appointment_id, Shown(done=done, new_plan=plan))
     return render(request, staff, view)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from services.gateway.console.pages import adverse
 from services.gateway.console.pages import chart as charts
 from services.gateway.console.pages import patients as pages
 from services.gateway.console.rendering import render, respond
@@ -81,3 +82,22 @@ async def change_profile(
     """Replace the whole profile, compare-and-set on the version the form was opened at."""
     form = await checked_form(request, staff)
     return respond(request, staff, await pages.change_profile(calls, staff, patient_id, form))
+
+
+@router.get("/patients/{patient_id}/adverse-events/new")
+async def adverse_event_form(
+    request: Request, staff: CurrentStaff, calls: Calls, patient_id: str, appointment_id: str = ""
+) -> Response:
+    """Report an adverse event (practitioners); from a session, with the session's lots."""
+    view = await adverse.report_form(calls, staff, patient_id, appointment_id)
+    return render(request, staff, view)
+
+
+@router.post("/patients/{patient_id}/adverse-events/new")
+async def report_adverse_event(
+    request: Request, staff: CurrentStaff, calls: Calls, patient_id: str, appointment_id: str = ""
+) -> Response:
+    """Report it once (the form's idempotency key), then back to the chart."""
+    form = await checked_form(request, staff)
+    view = await adverse.report(calls, staff, patient_id, appointment_id, form)
+    return respond(request, staff, view)
