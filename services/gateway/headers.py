@@ -4,9 +4,10 @@
   addresses name patients and searches), and with MESOCARE_ENV=production
   `Strict-Transport-Security` (browsers only ever come back over HTTPS).
 - The console's pages and files (`/`, `/console/…`): a Content-Security-Policy that allows only
-  the console's own style sheet, images and form posts — no script at all, nothing inline (no
-  `unsafe-inline`), no framing (`frame-ancestors 'none'`, and `X-Frame-Options: DENY` for
-  browsers before CSP 2) — so injected markup can neither run nor restyle a page.
+  the console's own script files, requests, style sheet, images and form posts — nothing inline
+  (no `unsafe-inline`, no `eval`), nothing from elsewhere, no framing (`frame-ancestors 'none'`,
+  and `X-Frame-Options: DENY` for browsers before CSP 2) — so injected markup can neither run
+  nor restyle a page.
 
 A header the app (or a service behind the proxy) already set is left as it is.
 """
@@ -20,6 +21,8 @@ from starlette.datastructures import MutableHeaders
 CONSOLE_CSP = "; ".join(
     [
         "default-src 'none'",
+        "script-src 'self'",
+        "connect-src 'self'",
         "style-src 'self'",
         "img-src 'self'",
         "form-action 'self'",

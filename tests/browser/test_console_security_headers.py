@@ -19,8 +19,8 @@ from tests.support import bearer, eventually
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
 
@@ -67,6 +67,9 @@ async def every_page(console: Console) -> list[str]:
     return [
         "/console/day",
         f"/console/day?clinic_id={clinic['id']}&date={day.isoformat()}",
+        f"/console/day?clinic_id={clinic['id']}&date={day.isoformat()}&by=room",
+        f"/console/week?clinic_id={clinic['id']}&date={day.isoformat()}",
+        f"/console/appointments/{appointment['id']}/move",
         "/console/book",
         f"/console/book?patient_id={patient['id']}&clinic_id={clinic['id']}"
         f"&treatment_type_id={appointment['treatment_type_id']}&date={day.isoformat()}",

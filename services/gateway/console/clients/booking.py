@@ -3,7 +3,7 @@ treatment types, a clinic's day, free slots, and an appointment with its session
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from pydantic import RootModel
@@ -25,6 +25,11 @@ class Practitioner(Model):
     id: str
     name: str
     indications: list[str] = []
+
+
+class Room(Model):
+    id: str
+    name: str
 
 
 class TreatmentType(Model):
@@ -230,6 +235,7 @@ class Appointment(Model):
     practitioner_id: str
     patient_id: str
     treatment_type_id: str
+    room_id: str = ""
     kind: str
     indication: str
     status: str
@@ -259,6 +265,14 @@ class NewAppointment(Body):
     room_id: str
     start: str
     treatment_plan_id: str | None = None
+
+
+class Move(Body):
+    """Where a booked appointment moves to: a free slot as availability offered it."""
+
+    start: str
+    practitioner_id: str
+    room_id: str
 
 
 class Cancellation(Body):
@@ -343,6 +357,33 @@ async def appointments(calls: Caller, clinic_id: str, day: date) -> Answer[Items
         Appointment,
         {"clinic_id": clinic_id, "date": day.isoformat()},
     )
+
+
+async def practitioner_appointments(
+    calls: Caller, clinic_id: str, practitioner_id: str, start: datetime, end: datetime
+) -> Answer[Items[Appointment]]:
+    """A practitioner's appointments at a clinic that start from `start` until before `end`."""
+    return await calls.read_all(
+        SERVICE,
+        "/v1/appointments",
+        Appointment,
+        {
+            "clinic_id": clinic_id,
+            "practitioner_id": practitioner_id,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+        },
+    )
+
+
+async def rooms(calls: Caller, clinic_id: str) -> Answer[Items[Room]]:
+    """A clinic's treatment rooms (booking answers them whole)."""
+    return await calls.read_list(SERVICE, f"/v1/clinics/{clinic_id}/rooms", Room)
+
+
+async def move(calls: Caller, appointment_id: UUID, to: Move) -> Answer[None]:
+    """Reschedule a booked appointment to a free slot (booking checks it as a booking)."""
+    return await calls.send(SERVICE, "POST", f"/v1/appointments/{appointment_id}/reschedule", to)
 
 
 async def appointment(calls: Caller, appointment_id: UUID) -> Answer[Appointment | None]:

@@ -1,5 +1,6 @@
-"""The Clinic day: one clinic's day as a calendar, a column per practitioner and the time down
-the side on the clinic's wall clock, each appointment in its practitioner's column."""
+"""The Clinic day: one clinic's day as a calendar, a column per practitioner (or per room) and
+the time down the side on the clinic's wall clock, each appointment in its practitioner's (or
+its room's) column."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from services.gateway.console.clients.booking import (
     Clinic,
     Hours,
     Practitioner,
+    Room,
     TimeOff,
 )
 from services.gateway.console.clients.calls import Answer, Caller, Items
@@ -30,6 +32,8 @@ ROW_MINUTES = 30
 OPENING = (time(9, 0), time(18, 0))
 """The hours shown when no practitioner works that day and nothing is booked."""
 FORMER = "Practitioner no longer at this clinic"
+FORMER_ROOM = "Room no longer at this clinic"
+BY_PRACTITIONER, BY_ROOM = "practitioner", "room"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,9 @@ class Column:
     """The practitioner's working hours at this clinic on this weekday (local wall clock)."""
     away: list[tuple[datetime, datetime]] = field(default_factory=list)
     """Time off that overlaps the day."""
+    keeps_hours: bool = True
+    """Whether the column is someone's, with working hours ("Not working" outside them); a
+    room's column is not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,11 @@ class Booked:
     treatment: str
     holds_time: bool
     """Whether it still takes the practitioner's time (not cancelled or missed)."""
+    room_id: str = ""
+    movable: bool = False
+    """Whether booking lets it move to another slot (its `allowed_actions`)."""
+    practitioner: str = ""
+    room: str = ""
 
 
 @dataclass(slots=True)
@@ -81,6 +93,8 @@ class Calendar:
     booked: int = 0
     """Appointments that hold their practitioner's time."""
     notices: list[str | None] = field(default_factory=list)
+    practitioners: list[Column] = field(default_factory=list)
+    appointments: list[Booked] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,20 +115,39 @@ class DayPage(View):
     booked: int
     feeds: list[Column] = field(default_factory=list)
     """The practitioners whose calendar feed the staff member may make (a link each)."""
+    weeks: list[Column] = field(default_factory=list)
+    """The clinic's practitioners, a link to the week of each."""
+    by: str = BY_PRACTITIONER
+    """What the columns are: the practitioners, or the rooms."""
+    moved: Booked | None = None
+    """The appointment just moved here from the calendar."""
 
 
-async def clinic_day(calls: Caller, staff: StaffSession, *, clinic_id: str, day: str) -> DayPage:
-    """One clinic's day (the staff member's clinic and today unless chosen)."""
+async def clinic_day(
+    calls: Caller,
+    staff: StaffSession,
+    *,
+    clinic_id: str,
+    day: str,
+    by: str = BY_PRACTITIONER,
+    moved: str = "",
+) -> DayPage:
+    """One clinic's day (the staff member's clinic and today unless chosen), a column per
+    practitioner or per room."""
     errors: dict[str, str] = {}
+    by = BY_ROOM if by == BY_ROOM else BY_PRACTITIONER
     listed = await booking.clinics(calls)
     shown, chosen, clinic = chosen_clinic(staff, listed, clinic_id, errors)
     tz = zone(clinic.timezone if clinic else None)
     the_day = parse_day(day, tz, errors)
     calendar = Calendar()
     if clinic and not errors:
-        calendar = await _calendar(calls, clinic, the_day, tz, errors)
+        calendar = await _calendar(calls, clinic, the_day, tz, errors, by=by)
     notices = [listed.problem, *calendar.notices]
+    current = [c for c in calendar.practitioners if c.name != FORMER]
     return DayPage(
+        by=by,
+        moved=next((a for a in calendar.appointments if a.id == moved), None) if moved else None,
         clinics=[(c.id, c.name) for c in listed.value.items],
         clinic_id=str(chosen or shown),
         clinic=clinic if not errors.get("clinic_id") else None,
@@ -127,9 +160,8 @@ async def clinic_day(calls: Caller, staff: StaffSession, *, clinic_id: str, day:
         columns=calendar.columns,
         rows=calendar.rows,
         booked=calendar.booked,
-        feeds=[c for c in calendar.columns if c.name != FORMER]
-        if staff.has_any(policies.CALENDAR_FEED_MAKERS)
-        else [],
+        feeds=current if staff.has_any(policies.CALENDAR_FEED_MAKERS) else [],
+        weeks=current,
         errors=errors,
         problem=" ".join(p for p in notices if p) or None,
     )
@@ -151,28 +183,74 @@ def chosen_clinic(
 
 
 async def _calendar(
-    calls: Caller, clinic: Clinic, day: date, tz: ZoneInfo, errors: dict[str, str]
+    calls: Caller,
+    clinic: Clinic,
+    day: date,
+    tz: ZoneInfo,
+    errors: dict[str, str],
+    *,
+    by: str = BY_PRACTITIONER,
 ) -> Calendar:
-    """The clinic's practitioners as columns and the day's appointments in them."""
-    listed, staffed, types = await asyncio.gather(
+    """The clinic's practitioners (or rooms) as columns and the day's appointments in them."""
+    listed, staffed, types, rooms = await asyncio.gather(
         booking.appointments(calls, clinic.id, day),
         booking.practitioners(calls, clinic.id),
         booking.treatment_types(calls),
+        booking.rooms(calls, clinic.id),
     )
     errors.update({k: v for k, v in listed.errors.items() if k in ("date", "clinic_id")})
     found = listed.value.items
     treatments = {t.id: t.name for t in types.value.items}
-    columns, patients = await asyncio.gather(
-        _columns(calls, clinic, day, tz, _with_former(staffed.value.items, found)),
+    staff = _with_former(staffed.value.items, found)
+    practitioners, patients = await asyncio.gather(
+        _columns(calls, clinic, day, tz, staff),
         records.names(calls, {a.patient_id for a in found}),
     )
-    appointments = [_booked(a, patients, treatments) for a in found]
+    names = Names(
+        patients=patients,
+        treatments=treatments,
+        practitioners={p.id: p.name for p in staff},
+        rooms={r.id: r.name for r in rooms.value.items},
+    )
+    appointments = [booked_as(a, names) for a in found]
+    columns, place = practitioners, _practitioner_of
+    if by == BY_ROOM:
+        columns, place = room_columns(rooms.value.items, found if rooms.ok else []), _room_of
     return Calendar(
         columns=columns,
-        rows=day_rows(day=day, tz=tz, columns=columns, appointments=appointments),
+        rows=calendar_rows(
+            tz=tz,
+            lanes=[Lane(c, day, [a for a in appointments if place(a) == c.id]) for c in columns],
+            hours=[h for c in practitioners for h in c.hours],
+        ),
         booked=sum(1 for a in appointments if a.holds_time),
-        notices=[listed.problem, staffed.problem, types.problem],
+        notices=[
+            listed.problem,
+            staffed.problem,
+            types.problem,
+            rooms.problem if by == BY_ROOM else None,
+        ],
+        practitioners=practitioners,
+        appointments=appointments,
     )
+
+
+def _practitioner_of(appointment: Booked) -> str:
+    return appointment.practitioner_id
+
+
+def _room_of(appointment: Booked) -> str:
+    return appointment.room_id
+
+
+def room_columns(rooms: Sequence[Room], appointments: Sequence[Appointment]) -> list[Column]:
+    """The clinic's rooms by name, and any room an appointment names that the clinic no longer
+    lists (it keeps a column)."""
+    known = {r.id for r in rooms}
+    former = sorted({a.room_id for a in appointments} - known)
+    columns = [Column(id=r.id, name=r.name, keeps_hours=False) for r in rooms]
+    columns.sort(key=lambda c: c.name)
+    return columns + [Column(id=r, name=FORMER_ROOM, keeps_hours=False) for r in former]
 
 
 def _with_former(
@@ -185,9 +263,18 @@ def _with_former(
     return [*practitioners, *(Practitioner(id=who, name=FORMER) for who in former)]
 
 
-def _booked(
-    appointment: Appointment, patients: Mapping[str, str], treatments: Mapping[str, str]
-) -> Booked:
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Who and what an appointment's ids name, as read from the services."""
+
+    patients: Mapping[str, str]
+    treatments: Mapping[str, str]
+    practitioners: Mapping[str, str] = field(default_factory=dict)
+    rooms: Mapping[str, str] = field(default_factory=dict)
+
+
+def booked_as(appointment: Appointment, names: Names) -> Booked:
+    """An appointment as a calendar shows it."""
     a = appointment
     return Booked(
         id=a.id,
@@ -195,10 +282,14 @@ def _booked(
         practitioner_id=a.practitioner_id,
         start=datetime.fromisoformat(a.start),
         end=datetime.fromisoformat(a.end),
-        patient=patients.get(a.patient_id),
-        treatment=treatments.get(a.treatment_type_id)
+        patient=names.patients.get(a.patient_id),
+        treatment=names.treatments.get(a.treatment_type_id)
         or f"{a.kind} · {a.indication}".replace("_", " "),
         holds_time=a.holds_time,
+        room_id=a.room_id,
+        movable="reschedule" in a.allowed_actions,
+        practitioner=names.practitioners.get(a.practitioner_id, ""),
+        room=names.rooms.get(a.room_id, ""),
     )
 
 
@@ -218,8 +309,8 @@ async def _columns(
         Column(
             id=p.id,
             name=p.name,
-            hours=_hours_on(h.value.hours if h.value else [], day.weekday()),
-            away=_away_on(t.value.root if t.value else [], day, tz),
+            hours=hours_on(h.value.hours if h.value else [], day.weekday()),
+            away=away_on(t.value.root if t.value else [], day, tz),
         )
         for p, h, t in zip(practitioners, hours, away, strict=True)
     ]
@@ -234,33 +325,44 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def day_rows(
-    *, day: date, tz: ZoneInfo, columns: Sequence[Column], appointments: Sequence[Booked]
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """One column of a calendar: whose (or which room's, or which day's) it is, the local day
+    it shows, and the appointments that belong in it."""
+
+    column: Column
+    day: date
+    appointments: Sequence[Booked]
+
+
+def calendar_rows(
+    *, tz: ZoneInfo, lanes: Sequence[Lane], hours: Sequence[tuple[time, time]] = ()
 ) -> list[Row]:
-    """The day in rows of ROW_MINUTES on the clinic's wall clock, from the earliest working hour
-    or appointment to the latest; each appointment in the row of its start, in its
-    practitioner's column."""
-    starts = [_minutes(s) for c in columns for s, _ in c.hours]
-    ends = [_minutes(e) for c in columns for _, e in c.hours]
+    """Rows of ROW_MINUTES on the clinic's wall clock, from the earliest working hour (of the
+    lanes, or `hours`) or appointment to the latest; each appointment in the row of its start,
+    in its lane."""
+    spans = [*hours, *(h for lane in lanes for h in lane.column.hours)]
+    starts = [_minutes(s) for s, _ in spans]
+    ends = [_minutes(e) for _, e in spans]
     local = []
-    for a in appointments:
-        start, end = a.start.astimezone(tz), a.end.astimezone(tz)
-        first = _minutes(start.time()) if start.date() == day else 0
-        last = _minutes(end.time()) if end.date() == day else 24 * 60
-        local.append((a, first, max(last, first + 1)))
-        starts.append(first)
-        ends.append(last)
+    for n, lane in enumerate(lanes):
+        for a in lane.appointments:
+            start, end = a.start.astimezone(tz), a.end.astimezone(tz)
+            first = _minutes(start.time()) if start.date() == lane.day else 0
+            last = _minutes(end.time()) if end.date() == lane.day else 24 * 60
+            local.append((n, a, first, max(last, first + 1)))
+            starts.append(first)
+            ends.append(last)
     low = min(starts, default=_minutes(OPENING[0]))
     high = max(ends, default=_minutes(OPENING[1]))
     low -= low % ROW_MINUTES
     high = min(24 * 60, high + (-high) % ROW_MINUTES)
-    index = {c.id: n for n, c in enumerate(columns)}
     rows = []
     for top in range(low, max(high, low + ROW_MINUTES), ROW_MINUTES):
         bottom = top + ROW_MINUTES
-        cells = [Cell(off=_off(c, day, tz, top, bottom)) for c in columns]
-        for a, first, last in local:
-            cell = cells[index[a.practitioner_id]]
+        cells = [Cell(off=_off(lane.column, lane.day, tz, top, bottom)) for lane in lanes]
+        for n, a, first, last in local:
+            cell = cells[n]
             if top <= first < bottom:
                 cell.appointments.append(a)
             elif first < top < last and a.holds_time:
@@ -274,12 +376,14 @@ def _off(column: Column, day: date, tz: ZoneInfo, top: int, bottom: int) -> str 
     end = datetime.combine(day, time(0), tz) + timedelta(minutes=bottom)
     if any(a < end and start < b for a, b in column.away):
         return "Time off"
-    if not any(_minutes(s) < bottom and top < _minutes(e) for s, e in column.hours):
+    if column.keeps_hours and not any(
+        _minutes(s) < bottom and top < _minutes(e) for s, e in column.hours
+    ):
         return "Not working"
     return None
 
 
-def _hours_on(entries: Sequence[Hours], weekday: int) -> list[tuple[time, time]]:
+def hours_on(entries: Sequence[Hours], weekday: int) -> list[tuple[time, time]]:
     return [
         (time.fromisoformat(h.start), time.fromisoformat(h.end))
         for h in entries
@@ -287,9 +391,7 @@ def _hours_on(entries: Sequence[Hours], weekday: int) -> list[tuple[time, time]]
     ]
 
 
-def _away_on(
-    entries: Sequence[TimeOff], day: date, tz: ZoneInfo
-) -> list[tuple[datetime, datetime]]:
+def away_on(entries: Sequence[TimeOff], day: date, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
     midnight = datetime.combine(day, time(0), tz)
     spans = [(datetime.fromisoformat(t.start), datetime.fromisoformat(t.end)) for t in entries]
     return [(a, b) for a, b in spans if a < midnight + timedelta(days=1) and midnight < b]

@@ -58,6 +58,8 @@ class SearchPage(View):
     patients: list[PatientSummary]
     more: str | None
     first: str | None
+    count: str = ""
+    """How many patients are listed, in words (announced as the search is typed)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,7 +121,9 @@ async def search(calls: Caller, *, q: str, cursor: str) -> SearchPage:
     if q:
         answer = await records.search(calls, q, limit=SEARCH_PAGE, cursor=cursor_text(cursor))
     following = answer.value.next_cursor if answer.ok else None
+    shown = len(answer.value.items)
     return SearchPage(
+        count=_count(q, shown, following is not None, bool(cursor)) if q and answer.ok else "",
         q=q,
         searched=bool(q),
         patients=answer.value.items,
@@ -128,6 +132,18 @@ async def search(calls: Caller, *, q: str, cursor: str) -> SearchPage:
         errors=answer.errors,
         problem=None if answer.errors.get("q") else answer.problem,
     )
+
+
+def _count(q: str, shown: int, more: bool, later: bool) -> str:
+    """How many patients a search lists, in words ('2 patients match “Dur”.')."""
+    if shown == 0:
+        return f"No patient matches “{q}”."
+    patients = "1 patient" if shown == 1 else f"{shown} patients"
+    if more:
+        return f"{patients} matching “{q}” are listed; more follow on the next page."
+    if later:
+        return f"{patients} more matching “{q}”."
+    return f"{patients} {'matches' if shown == 1 else 'match'} “{q}”."
 
 
 async def patient(calls: Caller, patient_id: str) -> Patient | Refusal:

@@ -9,6 +9,7 @@ from services.gateway.console.routes import (
     admin,
     appointments,
     book,
+    calendar,
     consultation,
     day,
     feeds,
@@ -23,9 +24,12 @@ from services.gateway.console.routes import (
 )
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+# `calendar` before `appointments`: its POST …/move is a page of its own, not one of the
+# appointment's actions (`POST /appointments/{id}/{action}`).
 for module in (
     sign_in,
     day,
+    calendar,
     book,
     appointments,
     consultation,

@@ -15,8 +15,15 @@ router = APIRouter()
 
 @router.get("/day")
 async def clinic_day(
-    request: Request, staff: CurrentStaff, calls: Calls, clinic_id: str = "", date: str = ""
+    request: Request,
+    staff: CurrentStaff,
+    calls: Calls,
+    clinic_id: str = "",
+    date: str = "",
+    by: str = "",
+    moved: str = "",
 ) -> Response:
-    """One clinic's day: a column per practitioner, each appointment with its time, patient,
-    treatment and status, linking to the appointment."""
-    return render(request, staff, await day.clinic_day(calls, staff, clinic_id=clinic_id, day=date))
+    """One clinic's day: a column per practitioner (or per room, `by=room`), each appointment
+    with its time, patient, treatment and status, linking to the appointment."""
+    view = await day.clinic_day(calls, staff, clinic_id=clinic_id, day=date, by=by, moved=moved)
+    return render(request, staff, view)
