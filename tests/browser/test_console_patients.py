@@ -347,7 +347,10 @@ class TestTheChart:
         self, page: Page, console: Console
     ) -> None:
         patient = await registered_patient(
-            console, consents=[{"kind": "treatment", "granted": True, "wording_version": "t-1"}]
+            console,
+            consents=[{"kind": "treatment", "granted": True, "wording_version": "t-1"}],
+            quiet_hours_start="21:30:00",
+            quiet_hours_end="08:00:00",
         )
         new_york = await clinic_named(console, "America/New_York")
         # One instant of winter, 15:30 UTC, at each clinic.
@@ -365,6 +368,9 @@ class TestTheChart:
         await expect(page.get_by_test_id("patient-consents")).to_contain_text(
             re.compile(r"Treatment: given \(\d\d \w{3} \d{4}, \d\d:\d\d UTC\)")
         )
+        # Quiet hours are the patient's own wall clock, all year: named by the zone's name.
+        quiet = page.get_by_test_id("patient-contact").locator("dt:text-is('Quiet hours') + dd")
+        await expect(quiet).to_have_text("21:30 to 08:00 (Europe/Paris)")
         await expect_zoned(page.get_by_test_id("audit-trail"), "UTC")
         await screenshot(page, "patient-chart-zones")
 
