@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import Console, screenshot
+from tests.browser.conftest import Console, axe_violations, screenshot
 from tests.browser.test_console_catalogue import follow
 from tests.browser.test_console_visits import CLAIRE, sign_in
 
@@ -40,6 +40,7 @@ async def test_a_practitioner_makes_copies_and_revokes_a_calendar_feed(
     await expect(page.get_by_test_id("made-feed")).to_contain_text("only this once")
     url = await address.input_value()
     assert re.fullmatch(r"https?://[^/]+/api/booking/v1/calendar-feeds/[\w-]{43}\.ics", url)
+    assert await axe_violations(page) == [], "axe-core: the feed made, its address shown"
     await screenshot(page, "calendar-feed-made")
 
     read = await read_through_gateway(console, url)
@@ -74,6 +75,7 @@ async def test_a_too_long_name_is_refused_next_to_its_field(page: Page, console:
     await follow(page, page.get_by_role("button", name="Make a calendar feed"))
     await expect(field).to_have_attribute("aria-invalid", "true")
     await expect(page.get_by_text("Keep the name to at most 100 characters.")).to_be_visible()
+    assert await axe_violations(page) == [], "axe-core: the name's error shown"
     await expect(page.get_by_label("Feed address")).to_have_count(0)
 
 

@@ -15,7 +15,7 @@ from playwright.async_api import Locator, Page, expect
 
 from services.formulary.usecases import recalls
 from shared.events.booking import ClinicRef
-from tests.browser.conftest import PASSWORD, Console, screenshot
+from tests.browser.conftest import PASSWORD, Console, axe_violations, screenshot
 from tests.browser.test_console_visits import (
     CLAIRE,
     new_patient,
@@ -131,6 +131,7 @@ async def test_the_network_admin_recalls_a_lot_with_a_reason(page: Page, console
         "Confirm that this lot is to be recalled."
     )
     await expect(page.get_by_test_id("lot-status")).to_have_text("valid")
+    assert await axe_violations(page) == [], "axe-core: the recall form with its errors"
 
     reason = "Supplier notice: sterility not assured"
     await page.get_by_label("Reason for the recall").fill(reason)
@@ -221,6 +222,7 @@ async def test_a_recalled_lot_lists_the_patient_who_received_it(
     await expect(exposed).to_contain_text("300 mg")
     # Each exposed patient is sent a recall notice once.
     await expect(exposed).to_contain_text("issued")
+    assert await axe_violations(page) == [], "axe-core: a recalled lot and its patients"
     await screenshot(page, "lot-recalled-exposed")
     await exposed.get_by_role("link", name=name).click()
     await expect(page).to_have_url(re.compile(f"/console/patients/{patient['id']}$"))

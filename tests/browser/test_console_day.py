@@ -104,6 +104,10 @@ async def test_each_appointment_is_in_its_practitioners_column_at_its_local_time
     await page.get_by_label("Day", exact=True).fill(day.isoformat())
     await page.get_by_role("button", name="Show day").click()
     await expect(page.get_by_role("heading", level=2)).to_contain_text("Europe/Paris")
+    # The times down the side name their zone in their column's heading.
+    await expect(
+        page.get_by_test_id("day-calendar").get_by_role("columnheader").first
+    ).to_have_text(re.compile(r"^Time \(CES?T\)$"))
 
     claire, lucia = await column(page, CLAIRE), await column(page, LUCIA)
     ten = at(claire, "10:00")
@@ -149,7 +153,9 @@ async def test_switching_to_the_new_york_clinic_shows_its_practitioners_and_its_
     )
     await expect(page.get_by_role("heading", level=2)).to_contain_text("America/New_York")
     calendar = page.get_by_test_id("day-calendar")
-    await expect(calendar.get_by_role("columnheader")).to_have_text(["Time", ETHAN])
+    await expect(calendar.get_by_role("columnheader")).to_have_text(
+        [re.compile(r"^Time \(E[SD]T\)$"), ETHAN]
+    )
     # 09:30 in New York, on New York's wall clock (15:30 in Paris).
     ethan = await column(page, ETHAN)
     await expect(at(ethan, "09:30")).to_contain_text(f"{patient['family_name']}, Amélie")

@@ -4,7 +4,8 @@ holds on the session page, and then a treatment; the practitioner's first blend 
 allergen and is blocked with the reason; another blend, made for another indication, starts
 once the practitioner acknowledges that caution with a reason; the session is completed with
 lots; the aftercare email appears in the patient's messages (sent through the real SMTP sink),
-and the chart shows the session with its lots and an adverse event reported after it."""
+and the chart shows the session with its lots and an adverse event reported after it. axe-core
+finds nothing serious on the appointment page in each of its states, nor on the chart."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from uuid import uuid4
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import Console, screenshot
+from tests.browser.conftest import Console, axe_violations, screenshot
 from tests.browser.test_console_patients import COMPOSITAE, sign_in_as, sign_out
 from tests.browser.test_console_visits import (
     CLAIRE,
@@ -44,7 +45,12 @@ async def book_from_the_chart(page: Page, console: Console, treatment: str, day:
     await claires_slots(page).get_by_role("button").first.click()
     await expect(page.get_by_test_id("done")).to_have_text("Appointment booked.")
     await expect(page.get_by_test_id("appointment-facts")).to_contain_text(CLAIRE)
+    await accessible(page)
     return page.url.split(console.url, 1)[1].split("?")[0]
+
+
+async def accessible(page: Page) -> None:
+    assert await axe_violations(page) == [], "axe-core: serious or critical violations"
 
 
 async def test_register_book_block_start_complete_and_the_aftercare_goes_out(
@@ -84,14 +90,17 @@ async def test_register_book_block_start_complete_and_the_aftercare_goes_out(
     await page.get_by_role("button", name="Check in").click()
     await expect(page.get_by_test_id("appointment-status")).to_have_text("checked in")
     await expect(page.get_by_label("Blend")).to_have_count(0)
+    await accessible(page)
     await page.get_by_role("button", name="Start the consultation").click()
     await expect(page.get_by_test_id("done")).to_have_text("Session started.")
     await expect(page.get_by_test_id("appointment-status")).to_have_text("in progress")
+    await accessible(page)
     await page.get_by_label("Notes").fill("Assessed; plan agreed.")
     await page.get_by_role("button", name="Complete the session").click()
     await expect(page.get_by_test_id("done")).to_have_text("Session completed.")
     await expect(page.get_by_test_id("appointment-status")).to_have_text("completed")
     await expect(page.get_by_test_id("session-record")).to_contain_text("Assessed; plan agreed.")
+    await accessible(page)
 
     # 3. The receptionist books the treatment.
     await sign_out(page)
@@ -113,6 +122,8 @@ async def test_register_book_block_start_complete_and_the_aftercare_goes_out(
     await sign_in_as(page, console, "practitioner")
     await page.goto(treatment)
     await page.get_by_role("button", name="Check in").click()
+    await expect(page.get_by_test_id("appointment-status")).to_have_text("checked in")
+    await accessible(page)  # the start form
     await page.get_by_label("Blend").select_option(blends["Revitalising face"]["id"])
     await page.get_by_role("button", name="Run the safety check and start").click()
     verdict = page.get_by_test_id("cross-check")
@@ -121,6 +132,7 @@ async def test_register_book_block_start_complete_and_the_aftercare_goes_out(
         f"Allergy: {COMPOSITAE}"
     )
     await expect(page.get_by_test_id("appointment-status")).to_have_text("checked in")
+    await accessible(page)
     await screenshot(page, "journey-blocked")
 
     # 5. Another blend has no allergen, but is made for pigmentation: a caution the
@@ -132,16 +144,19 @@ async def test_register_book_block_start_complete_and_the_aftercare_goes_out(
     await expect(
         verdict.get_by_role("row").filter(has_text="Blend made for another indication")
     ).to_contain_text("Caution")
+    await accessible(page)  # the acknowledgement form
     await acknowledge_the_mismatch(page)
     await expect(page.get_by_test_id("appointment-status")).to_have_text("in progress")
-    await page.get_by_label("The area was cleaned and disinfected").check()
     await use_lots_in_stock(page)
+    await accessible(page)  # the completion form
+    await page.get_by_label("The area was cleaned and disinfected").check()
     await page.get_by_label("Technique").fill("nappage")
     await page.get_by_label("Depth (mm)").fill("1.5")
     await page.get_by_label("Number of injections").fill("40")
     await page.get_by_role("button", name="Complete the session").click()
     await expect(page.get_by_test_id("appointment-status")).to_have_text("completed")
     await expect(page.get_by_test_id("administered")).to_contain_text(re.compile(r"DEMO-\d{3}"))
+    await accessible(page)
     lot_numbers = (
         await page.get_by_test_id("administered").locator("tbody td:nth-child(2)").all_inner_texts()
     )
@@ -198,4 +213,5 @@ async def test_register_book_block_start_complete_and_the_aftercare_goes_out(
     await expect(bruising).to_contain_text("Small bruises on the left cheek")
     await expect(bruising).to_contain_text("mild")
     await expect(bruising).to_contain_text(lot_numbers[0])
+    await accessible(page)
     await screenshot(page, "journey-aftercare-in-chart")

@@ -1,6 +1,7 @@
 """The console by keyboard alone and at tablet width: an appointment booked on the Book page
 with Tab, typing, arrow keys, Enter and Space; the Book and Session pages at 768 px without
-sideways scrolling of the page (real booking, records and formulary behind the gateway)."""
+sideways scrolling of the page, the session checked in, started with an acknowledgement and
+completed by keyboard (real booking, records and formulary behind the gateway)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,14 @@ from tests.browser.conftest import Console, screenshot
 from tests.browser.test_console_patients import COMPOSITAE
 from tests.browser.test_console_visits import (
     CLAIRE,
+    INDICATION_REASON,
     _demo_blends,
     _formulary_knows_the_allergy,
-    acknowledge_the_mismatch,
     demo_ids,
     new_patient,
     next_weekday,
     sign_in,
     treatment_for,
-    use_lots_in_stock,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -117,7 +117,9 @@ async def test_the_book_page_fits_a_tablet(page: Page, console: Console) -> None
     await screenshot(page, "book-tablet")
 
 
-async def test_the_session_page_fits_a_tablet_at_each_step(page: Page, console: Console) -> None:
+async def test_the_session_page_fits_a_tablet_at_each_step_and_goes_by_keyboard(
+    page: Page, console: Console
+) -> None:
     patient = await new_patient(
         console, allergies=[{"code": "compositae", "reaction": "hives", "severity": "moderate"}]
     )
@@ -127,7 +129,8 @@ async def test_the_session_page_fits_a_tablet_at_each_step(page: Page, console: 
     await page.set_viewport_size(TABLET)
     await sign_in(page, console.accounts["practitioner"])
     await page.goto(f"/console/appointments/{treatment['id']}")
-    await page.get_by_role("button", name="Check in").click()
+    await tab_to(page, "el.textContent.trim() === 'Check in'")
+    await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("appointment-status")).to_have_text("checked in")
     assert await page.evaluate(NO_SIDEWAYS_SCROLLING), "start form"
     await screenshot(page, "session-start-tablet")
@@ -146,19 +149,37 @@ async def test_the_session_page_fits_a_tablet_at_each_step(page: Page, console: 
         "Blend made for another indication"
     )
     assert await page.evaluate(NO_SIDEWAYS_SCROLLING), "caution"
-    await acknowledge_the_mismatch(page)
+    # The acknowledgement by keyboard: Space ticks, the reason is typed, Enter starts.
+    await tab_to(page, "el.id === 'f-acknowledge'")
+    await page.keyboard.press("Space")
+    await tab_to(page, "el.id === 'f-ack_reason'", limit=3)
+    await page.keyboard.type(INDICATION_REASON)
+    await tab_to(page, "el.textContent.trim() === 'Start with this acknowledgement'", limit=3)
+    await page.keyboard.press("Enter")
 
     # The completion form, one lot, amount and unit per ingredient, with the form to change
     # the plan above it.
     await expect(page.get_by_test_id("appointment-status")).to_have_text("in progress")
+    await expect(
+        page.get_by_text(f"Acknowledged by the practitioner: “{INDICATION_REASON}”")
+    ).to_be_visible()
     await expect(page.get_by_test_id("change-plan")).to_be_visible()
     await expect(page.get_by_role("button", name="Complete the session")).to_be_visible()
     assert await page.evaluate(NO_SIDEWAYS_SCROLLING), "completion form"
     await screenshot(page, "session-complete-form-tablet")
 
-    await page.get_by_label("The area was cleaned and disinfected").check()
-    await use_lots_in_stock(page)
-    await page.get_by_role("button", name="Complete the session").click()
+    # ...and it is completed by keyboard: each planned ingredient's lot typed from stock.
+    await tab_to(page, "el.id === 'f-disinfected'", limit=200)
+    await page.keyboard.press("Space")
+    await expect(page.get_by_label("The area was cleaned and disinfected")).to_be_checked()
+    lots = page.locator("[data-planned] input[list]")
+    for n in range(await lots.count()):
+        field = await lots.nth(n).get_attribute("id")
+        in_stock = lots.nth(n).locator("xpath=following-sibling::datalist/option").first
+        await tab_to(page, f"el.id === '{field}'")
+        await page.keyboard.type(await in_stock.get_attribute("value") or "")
+    await tab_to(page, "el.textContent.trim() === 'Complete the session'", limit=200)
+    await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("appointment-status")).to_have_text("completed")
     await expect(page.get_by_test_id("administered")).to_contain_text(re.compile(r"\w+-\w+"))
     assert await page.evaluate(NO_SIDEWAYS_SCROLLING), "completed session"

@@ -4,6 +4,7 @@ and notifications behind the gateway)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 from uuid import uuid4
@@ -347,7 +348,10 @@ class TestTheChart:
         self, page: Page, console: Console
     ) -> None:
         patient = await registered_patient(
-            console, consents=[{"kind": "treatment", "granted": True, "wording_version": "t-1"}]
+            console,
+            consents=[{"kind": "treatment", "granted": True, "wording_version": "t-1"}],
+            quiet_hours_start="21:30:00",
+            quiet_hours_end="08:00:00",
         )
         new_york = await clinic_named(console, "America/New_York")
         # One instant of winter, 15:30 UTC, at each clinic.
@@ -365,6 +369,9 @@ class TestTheChart:
         await expect(page.get_by_test_id("patient-consents")).to_contain_text(
             re.compile(r"Treatment: given \(\d\d \w{3} \d{4}, \d\d:\d\d UTC\)")
         )
+        # Quiet hours are the patient's own wall clock, all year: named by the zone's name.
+        quiet = page.get_by_test_id("patient-contact").locator("dt:text-is('Quiet hours') + dd")
+        await expect(quiet).to_have_text("21:30 to 08:00 (Europe/Paris)")
         await expect_zoned(page.get_by_test_id("audit-trail"), "UTC")
         await screenshot(page, "patient-chart-zones")
 
@@ -376,6 +383,59 @@ class TestTheChart:
         await expect(
             page.get_by_test_id("adverse-events").get_by_role("row").filter(has_text="in New York")
         ).to_contain_text("16 Jan 2025, 10:30 EST")
+
+    async def test_search_results_and_the_audit_trail_page_to_their_end(
+        self, page: Page, console: Console
+    ) -> None:
+        # More namesakes than a page of results (50), and more readings of one chart than a
+        # page of its audit trail (50).
+        family = f"Pager{uuid4().hex[:6]}"
+        namesakes = await asyncio.gather(
+            *(
+                registered_patient(
+                    console, given_name=f"P{n:02d}", family_name=family, email=f"{family}{n}@x.test"
+                )
+                for n in range(53)
+            )
+        )
+        chart = namesakes[0]["id"]
+        front_desk = bearer(console.records.settings.platform, console.network, "receptionist")
+        for _ in range(3):
+            readings = [
+                console.records.client.get(f"/v1/patients/{chart}", headers=front_desk)
+                for _ in range(18)
+            ]
+            assert all(r.status_code == 200 for r in await asyncio.gather(*readings))
+
+        await sign_in_as(page, console, "clinic_manager")
+        await page.goto(f"/console/patients?q={family}")
+        found: list[str] = []
+        more = page.get_by_role("link", name=f"More patients matching “{family}”")
+        while True:
+            names = page.get_by_test_id("patient-results").locator("tbody tr td:first-child")
+            await expect(names.first).to_be_visible()
+            found += await names.all_inner_texts()
+            if not await more.count():
+                break
+            await more.click()
+            await expect(page.get_by_role("link", name="First matches")).to_be_visible()
+        assert sorted(found) == [f"{family}, P{n:02d}" for n in range(53)]
+
+        await page.goto(f"/console/patients/{chart}")
+        trail = page.get_by_test_id("audit-trail")
+        older = trail.get_by_role("link", name="Older entries")
+        actions: list[str] = []
+        while True:
+            rows = trail.locator("tbody tr td:nth-child(3)")
+            await expect(rows.first).to_be_visible()
+            actions += await rows.all_inner_texts()
+            if not await older.count():
+                break
+            await older.click()
+            await expect(trail.get_by_role("link", name="Newest entries")).to_be_visible()
+        # To the end: the registration, the oldest entry, after the 54 readings.
+        assert actions[-1] == "patient.create"
+        assert actions.count("patient.read") >= 54
 
     async def test_an_unknown_patient_is_a_readable_not_found_page(
         self, page: Page, console: Console

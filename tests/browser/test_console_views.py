@@ -17,6 +17,9 @@ from tests.browser.test_console_day import at, booked, column
 from tests.browser.test_console_keyboard_and_widths import tab_to
 from tests.browser.test_console_visits import CLAIRE, PARIS, new_patient, next_weekday, sign_in
 
+PARIS_TIME = re.compile(r"^Time \(CES?T(, then CES?T)?\)$")
+"""The heading of the times down the side: it names the zone Paris keeps that day or week."""
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 # Far enough ahead that the other browser tests of the session book other days.
@@ -51,7 +54,7 @@ async def test_an_appointment_shows_by_room_and_in_the_week_and_moves_to_a_free_
         "aria-current", "page"
     )
     rooms = page.get_by_test_id("day-calendar").get_by_role("columnheader")
-    await expect(rooms).to_have_text(["Time", "Salle 1", "Salle 2"])
+    await expect(rooms).to_have_text([PARIS_TIME, "Salle 1", "Salle 2"])
     room_id = appointment["room_id"]
     room = page.locator(f'td[headers~="r-{room_id}"][headers~="t-1000"]')
     await expect(room).to_contain_text(name)
@@ -70,7 +73,7 @@ async def test_an_appointment_shows_by_room_and_in_the_week_and_moves_to_a_free_
     await expect(heading).to_contain_text("(Europe/Paris)")
     week = page.get_by_test_id("week-calendar")
     days = [f"{monday + timedelta(days=n):%A %d %b}" for n in range(7)]
-    await expect(week.get_by_role("columnheader")).to_have_text(["Time", *days])
+    await expect(week.get_by_role("columnheader")).to_have_text([PARIS_TIME, *days])
     cell = week.locator(f'td[headers~="d-{day.isoformat()}"][headers~="t-1000"]')
     await expect(cell).to_contain_text(name)
     await expect(

@@ -9,7 +9,7 @@ no zone next to it is a time a reader can misread by hours.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment
@@ -74,6 +74,16 @@ def day_of(value: str | datetime | None, tz: str | None = None) -> str:
     return f"{moment:%A %d %B %Y}" if moment else ""
 
 
+def day_zones(day: str | date, tz: str | None = None, days: int = 1) -> str:
+    """The zone a local day's (or `days` days') wall clock keeps: 'CET', or 'CEST, then CET'
+    when the clocks change (for times printed bare, under a heading that names their zone)."""
+    the_day = day if isinstance(day, date) else date.fromisoformat(day)
+    place = zone(tz)
+    first = zone_label(datetime.combine(the_day, time(0), place))
+    last = zone_label(datetime.combine(the_day + timedelta(days=days - 1), time(23, 59), place))
+    return first if first == last else f"{first}, then {last}"
+
+
 def shared_zone(zones: Iterable[str | None]) -> str | None:
     """The one zone all these clinics keep, or None when they differ (or there are none)."""
     kept = set(zones)
@@ -82,4 +92,4 @@ def shared_zone(zones: Iterable[str | None]) -> str | None:
 
 def install(env: Environment) -> None:
     """Make the filters available to every console template."""
-    env.filters.update(when=when, clock=clock, hours=hours, day_of=day_of)
+    env.filters.update(when=when, clock=clock, hours=hours, day_of=day_of, day_zones=day_zones)
