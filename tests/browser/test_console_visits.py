@@ -149,14 +149,26 @@ async def book_first_free(
 async def completed_consultation(console: Console, ids: dict[str, Any], patient: dict) -> None:
     """A skin rejuvenation consultation, held and completed (a treatment needs one first)."""
     booking = console.booking.client
-    # Other tests of the run book Dr Moreau too: the first free late-afternoon half hour of
-    # the next weekdays.
-    afternoon = [time(h, m) for h in (17, 16, 15) for m in (0, 30)]
-    starts = [
-        datetime.combine(day, at, PARIS)
-        for day in weekdays_from(next_weekday(), 4)
-        for at in afternoon
-    ]
+    # Other tests of the run book Dr Moreau's next days: her first free time for it, as
+    # availability offers it, two months ahead, days no test looks at (a completed
+    # consultation counts whenever it was booked for).
+    kind = ids["types"]["Consultation: skin rejuvenation"]
+    first = next_weekday(after_days=60)
+    offered = await booking.get(
+        "/v1/availability",
+        params={
+            "clinic_id": console.clinic["id"],
+            "treatment_type_id": kind["id"],
+            "practitioner_id": ids["claire"]["id"],
+            "from": first.isoformat(),
+            "to": (first + timedelta(days=30)).isoformat(),
+        },
+        headers=headers(console, "receptionist"),
+    )
+    assert offered.status_code == 200, offered.text
+    slots = offered.json()["slots"]
+    assert slots, "Dr Moreau has no free time for a consultation in the next 30 days"
+    starts = [datetime.fromisoformat(slot["start"]) for slot in slots[:3]]
     consultation = await first_free(
         console, ids, patient, "Consultation: skin rejuvenation", starts
     )
