@@ -151,10 +151,11 @@ async def test_the_network_admin_recalls_a_lot_with_a_reason(page: Page, console
     await expect(page.get_by_test_id("lots").get_by_role("row").nth(1)).to_contain_text("recalled")
 
 
-async def treated_with(console: Console, lot: dict[str, Any]) -> dict[str, Any]:
-    """A new patient whose completed session used `lot` (glutathione) with Dr Claire Moreau:
-    consultation, treatment, check-in, start and completion through booking's API."""
-    patient = await new_patient(console)
+async def completed_with(
+    console: Console, patient: dict[str, Any], lot: dict[str, Any]
+) -> dict[str, Any]:
+    """`patient`'s treatment with Dr Claire Moreau, checked in, started and completed with `lot`
+    (glutathione) through booking's API: the completed appointment as booking answers it."""
     treatment = await treatment_for(console, patient, after_days=5)
     booking = console.booking.client
     practitioner = bearer(console.booking.settings.platform, console.network, "practitioner")
@@ -188,6 +189,15 @@ async def treated_with(console: Console, lot: dict[str, Any]) -> dict[str, Any]:
         headers=practitioner,
     )
     assert completed.status_code == 200, completed.text
+    appointment: dict[str, Any] = completed.json()
+    return appointment
+
+
+async def treated_with(console: Console, lot: dict[str, Any]) -> dict[str, Any]:
+    """A new patient whose completed session used `lot` (glutathione), once formulary's lot
+    ledger has it."""
+    patient = await new_patient(console)
+    await completed_with(console, patient, lot)
 
     async def in_the_ledger() -> bool | None:
         # Formulary's lot ledger is kept from SessionCompleted.

@@ -17,9 +17,9 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import Console, screenshot
-from tests.browser.test_console_catalogue import received_lot
+from tests.browser.test_console_catalogue import completed_with, received_lot
 from tests.browser.test_console_keyboard_and_widths import NO_SIDEWAYS_SCROLLING, TABLET, tab_to
-from tests.browser.test_console_visits import headers, new_patient, treatment_for
+from tests.browser.test_console_visits import headers, new_patient
 from tests.browser.test_console_webhooks import accessible, follow, sign_in_as
 from tests.support import eventually
 
@@ -61,49 +61,17 @@ async def completed_session(console: Console, patient: dict[str, Any]) -> dict[s
     """The patient's face-and-neck treatment, started and completed with a fresh lot of
     glutathione through booking's API, once records' treatment history has it."""
     lot = await received_lot(console, "glutathione")
-    treatment = await treatment_for(console, patient, after_days=5)
-    booking = console.booking.client
-    practitioner = headers(console, "practitioner")
-    path = f"/v1/appointments/{treatment['id']}"
-    checked_in = await booking.post(f"{path}/check-in", headers=practitioner)
-    assert checked_in.status_code == 200, checked_in.text
-
-    async def started() -> bool | None:
-        # Until formulary's replica has the patient's profile, the start is refused.
-        response = await booking.post(
-            f"{path}/start", json={"ingredient_codes": ["glutathione"]}, headers=practitioner
-        )
-        return response.status_code == 200 or None
-
-    await eventually(started, within=30, interval=0.5)
-    completed = await booking.post(
-        f"{path}/complete",
-        json={
-            "preparation": {"disinfection": "chlorhexidine", "numbing_cream": False},
-            "ingredients": [
-                {
-                    "ingredient_code": "glutathione",
-                    "ingredient_name": "Glutathione",
-                    "lot_number": lot["lot_number"],
-                    "amount": "300",
-                    "unit": "mg",
-                }
-            ],
-            "technique": "nappage",
-        },
-        headers=practitioner,
-    )
-    assert completed.status_code == 200, completed.text
+    appointment = await completed_with(console, patient, lot)
 
     async def in_the_history() -> bool | None:
         response = await console.records.client.get(
-            f"/v1/patients/{patient['id']}/treatments", headers=practitioner
+            f"/v1/patients/{patient['id']}/treatments", headers=headers(console, "practitioner")
         )
         items = response.json()["items"]
-        return any(t["appointment_id"] == treatment["id"] for t in items) or None
+        return any(t["appointment_id"] == appointment["id"] for t in items) or None
 
     await eventually(in_the_history, within=60, interval=0.5)
-    return {"appointment": completed.json(), "lot": lot["lot_number"]}
+    return {"appointment": appointment, "lot": lot["lot_number"]}
 
 
 def typed(moment: datetime) -> str:

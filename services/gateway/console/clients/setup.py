@@ -13,17 +13,6 @@ from services.gateway.console.clients.model import Model
 SERVICE = "booking"
 
 
-class ClinicDetail(Model):
-    id: str
-    name: str
-    address: str
-    timezone: str
-    currency: str
-    slot_grid_minutes: int
-    phone: str | None = None
-    email: str | None = None
-
-
 class NewClinic(Body):
     name: str
     address: str
@@ -32,6 +21,12 @@ class NewClinic(Body):
     slot_grid_minutes: int
     phone: str | None = None
     email: str | None = None
+
+
+class ClinicDetail(NewClinic):
+    """A clinic as booking keeps it: what it was opened with, and its id."""
+
+    id: str
 
 
 class ClinicChange(Body):
@@ -102,21 +97,18 @@ class WeekRead(Model):
     hours: list[HoursRow] = []
 
 
-class TimeOffEntry(Model):
-    id: str
-    start: str
-    end: str
-    reason: str | None = None
-
-
-class TimesOff(RootModel[list[TimeOffEntry]]):
-    model_config = {"frozen": True}
-
-
 class NewTimeOff(Body):
     start: str
     end: str
     reason: str | None = None
+
+
+class TimeOffEntry(NewTimeOff):
+    id: str
+
+
+class TimesOff(RootModel[list[TimeOffEntry]]):
+    model_config = {"frozen": True}
 
 
 class TreatmentTypeDetail(Model):
@@ -138,25 +130,20 @@ class NewTreatmentType(Body):
     buffer_minutes: int | None = None
 
 
-class Price(Model):
-    id: str
-    clinic_id: str
-    treatment_type_id: str
-    tier: str | None = None
-    amount_minor: int
-    currency: str
-
-
-class Prices(RootModel[list[Price]]):
-    model_config = {"frozen": True}
-
-
 class NewPrice(Body):
     clinic_id: str
     treatment_type_id: str
     tier: str | None = None
     amount_minor: int
     currency: str
+
+
+class Price(NewPrice):
+    id: str
+
+
+class Prices(RootModel[list[Price]]):
+    model_config = {"frozen": True}
 
 
 def _page(limit: int, cursor: str | None) -> dict[str, str | int | None]:

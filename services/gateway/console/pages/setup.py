@@ -11,8 +11,9 @@ booking's to say: its messages are shown next to the fields they name."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 from urllib.parse import urlencode
 from uuid import UUID, uuid4
@@ -41,6 +42,7 @@ CLINICS = "/console/admin/clinics"
 PRACTITIONERS = "/console/admin/practitioners"
 TREATMENT_TYPES = "/console/admin/treatment-types"
 T = TypeVar("T")
+P = TypeVar("P")
 
 PER_PAGE = 50
 TIERS = [("junior", "Junior"), ("senior", "Senior"), ("expert", "Expert")]
@@ -86,6 +88,11 @@ def _uuid(text: str) -> UUID | None:
 
 def _next(base: str, cursor: str | None) -> str | None:
     return f"{base}?{urlencode({'cursor': cursor})}" if cursor else None
+
+
+def _key(form: Form) -> str:
+    """The form's idempotency key, or a new one where it sent none that reads."""
+    return str(_uuid(form.get("idempotency_key", "")) or uuid4())
 
 
 # -- clinics -----------------------------------------------------------------------------------
@@ -148,18 +155,13 @@ async def add_clinic(
     """Open a clinic once (the form's idempotency key); on to its page."""
     if not _edits(staff):
         return _editors_only()
+    again = partial(clinics_page, calls, staff, values=form)
     errors: dict[str, str] = {}
     body = forms.clinic_body(form, errors)
     if errors:
-        return await clinics_page(calls, staff, values=form, errors=errors, status_code=422)
-    key = str(_uuid(form.get("idempotency_key", "")) or uuid4())
-    answer = await setup.open_clinic(calls, body, idempotency_key=key)
-    if answer.value is None:
-        r = _refused(answer)
-        return await clinics_page(
-            calls, staff, values=form, errors=r.errors, problem=r.problem, status_code=r.status_code
-        )
-    return Done(f"{CLINICS}/{answer.value}?done=added")
+        return await again(errors=errors, status_code=422)
+    answer = await setup.open_clinic(calls, body, idempotency_key=_key(form))
+    return await _carried_out(answer, f"{CLINICS}/{answer.value}?done=added", again)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +182,17 @@ def _refused(answer: Answer[T]) -> Refused:
         answer.problem if answer.status != 422 or not errors else None,
         refused_status(answer),
     )
+
+
+async def _carried_out(
+    answer: Answer[T], location: str, again: Callable[..., Awaitable[P]]
+) -> P | Done:
+    """On to `location` when booking carried the form out, else `again`: the form's page shown
+    again with booking's reasons."""
+    if answer.ok:
+        return Done(location)
+    r = _refused(answer)
+    return await again(errors=r.errors, problem=r.problem, status_code=r.status_code)
 
 
 async def _clinic(calls: Caller, clinic_id: str) -> tuple[UUID, ClinicDetail] | Refusal:
@@ -236,25 +249,13 @@ async def change_clinic(
     chosen = _uuid(clinic_id)
     if chosen is None:
         return not_found("Clinic", CLINICS, "Back to clinics")
+    again = partial(clinic_page, calls, staff, clinic_id, values=form)
     errors: dict[str, str] = {}
     body = forms.clinic_change(form, errors)
     if errors:
-        return await clinic_page(
-            calls, staff, clinic_id, values=form, errors=errors, status_code=422
-        )
+        return await again(errors=errors, status_code=422)
     answer = await setup.change_clinic(calls, chosen, body)
-    if not answer.ok:
-        r = _refused(answer)
-        return await clinic_page(
-            calls,
-            staff,
-            clinic_id,
-            values=form,
-            errors=r.errors,
-            problem=r.problem,
-            status_code=r.status_code,
-        )
-    return Done(f"{CLINICS}/{clinic_id}?done=saved")
+    return await _carried_out(answer, f"{CLINICS}/{clinic_id}?done=saved", again)
 
 
 async def add_room(
@@ -409,16 +410,11 @@ async def register_practitioner(
         vocabulary.INDICATIONS,
         errors,
     )
+    again = partial(practitioners_page, calls, staff, values=form)
     if errors:
-        return await practitioners_page(calls, staff, values=form, errors=errors, status_code=422)
-    key = str(_uuid(form.get("idempotency_key", "")) or uuid4())
-    answer = await setup.register_practitioner(calls, body, idempotency_key=key)
-    if answer.value is None:
-        r = _refused(answer)
-        return await practitioners_page(
-            calls, staff, values=form, errors=r.errors, problem=r.problem, status_code=r.status_code
-        )
-    return Done(f"{PRACTITIONERS}/{answer.value}?done=added")
+        return await again(errors=errors, status_code=422)
+    answer = await setup.register_practitioner(calls, body, idempotency_key=_key(form))
+    return await _carried_out(answer, f"{PRACTITIONERS}/{answer.value}?done=added", again)
 
 
 def _practitioner_values(practitioner: PractitionerDetail) -> dict[str, str]:
@@ -545,23 +541,11 @@ async def change_practitioner(
     errors: dict[str, str] = {}
     offered = [c.code for c in _offered_clinics(staff, clinics.value.items)]
     body = forms.practitioner_body(form, offered, vocabulary.INDICATIONS, errors)
+    again = partial(practitioner_page, calls, staff, practitioner_id, values=form)
     if errors:
-        return await practitioner_page(
-            calls, staff, practitioner_id, values=form, errors=errors, status_code=422
-        )
+        return await again(errors=errors, status_code=422)
     answer = await setup.change_practitioner(calls, chosen, body)
-    if not answer.ok:
-        r = _refused(answer)
-        return await practitioner_page(
-            calls,
-            staff,
-            practitioner_id,
-            values=form,
-            errors=r.errors,
-            problem=r.problem,
-            status_code=r.status_code,
-        )
-    return Done(f"{PRACTITIONERS}/{practitioner_id}?done=saved")
+    return await _carried_out(answer, f"{PRACTITIONERS}/{practitioner_id}?done=saved", again)
 
 
 async def set_week(
@@ -633,32 +617,14 @@ async def add_time_off(
         tz = detail.value.timezone if detail.value else tz
     errors: dict[str, str] = {}
     body = forms.time_off_body(form, zone(tz), errors)
-    if errors:
-        return await practitioner_page(
-            calls,
-            staff,
-            practitioner_id,
-            clinic_id=clinic_id,
-            time_off_values=form,
-            errors=errors,
-            status_code=422,
-        )
-    answer = await setup.add_time_off(calls, chosen, body)
-    if not answer.ok:
-        r = _refused(answer)
-        return await practitioner_page(
-            calls,
-            staff,
-            practitioner_id,
-            clinic_id=clinic_id,
-            time_off_values=form,
-            errors=r.errors,
-            problem=r.problem,
-            status_code=r.status_code,
-        )
-    return Done(
-        f"{PRACTITIONERS}/{practitioner_id}?clinic_id={clinic_id}&done=time-off#time-off-heading"
+    again = partial(
+        practitioner_page, calls, staff, practitioner_id, clinic_id=clinic_id, time_off_values=form
     )
+    if errors:
+        return await again(errors=errors, status_code=422)
+    answer = await setup.add_time_off(calls, chosen, body)
+    shown = f"{PRACTITIONERS}/{practitioner_id}?clinic_id={clinic_id}"
+    return await _carried_out(answer, f"{shown}&done=time-off#time-off-heading", again)
 
 
 async def _time_off_entry(
@@ -819,18 +785,13 @@ async def define_treatment_type(
 ) -> TreatmentTypesPage | Refusal | Done:
     if not _edits(staff):
         return _editors_only()
+    again = partial(treatment_types_page, calls, staff, values=form)
     errors: dict[str, str] = {}
     body = forms.treatment_type_body(form, vocabulary.TREATMENT_AREAS, errors)
     if errors:
-        return await treatment_types_page(calls, staff, values=form, errors=errors, status_code=422)
-    key = str(_uuid(form.get("idempotency_key", "")) or uuid4())
-    answer = await setup.define_treatment_type(calls, body, idempotency_key=key)
-    if answer.value is None:
-        r = _refused(answer)
-        return await treatment_types_page(
-            calls, staff, values=form, errors=r.errors, problem=r.problem, status_code=r.status_code
-        )
-    return Done(f"{TREATMENT_TYPES}?done=added")
+        return await again(errors=errors, status_code=422)
+    answer = await setup.define_treatment_type(calls, body, idempotency_key=_key(form))
+    return await _carried_out(answer, f"{TREATMENT_TYPES}?done=added", again)
 
 
 async def add_price(
@@ -846,31 +807,17 @@ async def add_price(
     body = forms.price_body(form, clinic.currency if clinic else "", errors)
     if clinic is None and "clinic_id" not in errors:
         errors["clinic_id"] = "Choose a clinic from the list."
+    again = partial(treatment_types_page, calls, staff, price_values=form)
     if errors:
-        return await treatment_types_page(
-            calls, staff, price_values=form, errors=errors, status_code=422
-        )
+        return await again(errors=errors, status_code=422)
     answer = await setup.set_price(calls, body)
-    if not answer.ok:
-        r = _refused(answer)
-        if answer.status == 409:
-            r = Refused(
-                {
-                    "tier": "This clinic already has a price for this treatment type and tier: "
-                    "change that price in the list above."
-                },
-                None,
-                409,
-            )
-        return await treatment_types_page(
-            calls,
-            staff,
-            price_values=form,
-            errors=r.errors,
-            problem=r.problem,
-            status_code=r.status_code,
+    if answer.status == 409:
+        taken = (
+            "This clinic already has a price for this treatment type and tier: "
+            "change that price in the list above."
         )
-    return Done(f"{TREATMENT_TYPES}?done=price")
+        return await again(errors={"tier": taken}, status_code=409)
+    return await _carried_out(answer, f"{TREATMENT_TYPES}?done=price", again)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
