@@ -16,13 +16,6 @@ import pytest
 from tests.support import Parts, RunningService, running_service, service_settings
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The browser tests last, in their own order. Their session-wide stack (four services with
-    their relays, consumers and workers, a gateway and Chromium) runs from its first use to the
-    end of the run: started first, it ran beside every later test and took CPU from them."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
-
-
 def _containers() -> tuple[Parts, list[object]] | None:
     try:
         from testcontainers.community.kafka import KafkaContainer
