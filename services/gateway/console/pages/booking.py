@@ -13,6 +13,7 @@ is sent with it."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from uuid import UUID, uuid4
@@ -72,6 +73,8 @@ class FreeSlot:
     room_id: str
     key: str
     """The idempotency key of the form that books it."""
+    room: str = ""
+    """The room's name, where the page names it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,14 +347,29 @@ async def _slot_groups(
         return None, free.problem
     names = {p.id: p.name for p in staffed.value.items} if staffed else {}
     not_before = datetime.fromisoformat(after) if after else None
+    slots = [
+        s
+        for s in free.value.slots
+        if not not_before or datetime.fromisoformat(s.start) > not_before
+    ]
+    return slot_groups(slots, names), None
+
+
+def slot_groups(
+    slots: Sequence[booking.Slot],
+    practitioners: Mapping[str, str],
+    rooms: Mapping[str, str] | None = None,
+) -> list[SlotGroup]:
+    """Free slots grouped by practitioner (by name), each with its own form key; each slot's
+    room named when `rooms` is given."""
     groups: dict[str, SlotGroup] = {}
-    for slot in free.value.slots:
-        if not_before and datetime.fromisoformat(slot.start) <= not_before:
-            continue
+    for slot in slots:
         who = slot.practitioner_id
-        group = groups.setdefault(who, SlotGroup(who, names.get(who, "Practitioner")))
-        group.slots.append(FreeSlot(slot.start, slot.end, who, slot.room_id, str(uuid4())))
-    return sorted(groups.values(), key=lambda g: g.name), None
+        group = groups.setdefault(who, SlotGroup(who, practitioners.get(who, "Practitioner")))
+        room = rooms.get(slot.room_id, "a room") if rooms is not None else ""
+        key = str(uuid4())
+        group.slots.append(FreeSlot(slot.start, slot.end, who, slot.room_id, key, room))
+    return sorted(groups.values(), key=lambda g: g.name)
 
 
 def _refused(answer: Answer[str | None]) -> str:

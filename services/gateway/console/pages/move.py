@@ -5,7 +5,7 @@ slot as it checks a booking, and a slot taken meanwhile is told on the page."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 from uuid import UUID
@@ -16,28 +16,12 @@ from services.gateway.console.clients.calls import Answer, Caller
 from services.gateway.console.clock import zone
 from services.gateway.console.forms.query import parse_day
 from services.gateway.console.pages.appointment import missing
+from services.gateway.console.pages.booking import SlotGroup, slot_groups
 from services.gateway.console.pages.day import Booked, Names, booked_as
 from services.gateway.console.pages.outcomes import Done, notice, refused_status
 from services.gateway.console.rendering import Refusal, View
 from services.gateway.console.sessions import StaffSession
 from services.gateway.console.words import words
-
-
-@dataclass(frozen=True, slots=True)
-class FreeSlot:
-    start: str
-    end: str
-    practitioner_id: str
-    room_id: str
-    room: str
-
-
-@dataclass(frozen=True, slots=True)
-class SlotGroup:
-    """A practitioner's free slots of the day."""
-
-    name: str
-    slots: list[FreeSlot] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,7 +82,11 @@ async def move_page(
     errors.update({k: v for k, v in free.errors.items() if k in ("from",)})
     if "from" in errors:
         errors["date"] = errors.pop("from")
-    groups = _groups(free.value.slots, names) if movable and free.value else None
+    groups = (
+        slot_groups(free.value.slots, names.practitioners, names.rooms)
+        if movable and free.value
+        else None
+    )
     why_not = None if movable else _not_movable(appointment)
     return MovePage(
         status_code=status_code,
@@ -148,17 +136,6 @@ async def move(
         problem=_refused(answer),
         status_code=refused_status(answer),
     )
-
-
-def _groups(slots: list[booking.Slot], names: Names) -> list[SlotGroup]:
-    """The free slots grouped by practitioner, by name."""
-    groups: dict[str, SlotGroup] = {}
-    for s in slots:
-        name = names.practitioners.get(s.practitioner_id, "Practitioner")
-        group = groups.setdefault(s.practitioner_id, SlotGroup(name))
-        room = names.rooms.get(s.room_id, "a room")
-        group.slots.append(FreeSlot(s.start, s.end, s.practitioner_id, s.room_id, room))
-    return sorted(groups.values(), key=lambda g: g.name)
 
 
 def _not_movable(appointment: Appointment) -> str:
